@@ -1,0 +1,108 @@
+// createApp(config): builds the HTTP server, Socket.IO server, database client
+// and every module, without listening. server/main.ts is the only place that
+// listens; tests call createApp and listen on port 0.
+import express from "express";
+import helmet from "helmet";
+import { createServer, type Server as HttpServer } from "node:http";
+import { Server } from "socket.io";
+import type { ClientToServerEvents, ServerToClientEvents } from "@contracts/events";
+import type { Config } from "./config";
+import type { AppContext } from "./context";
+import { createDb, type Db } from "./db";
+import { DomainEventBus } from "./domain-events";
+import { LoginThrottle } from "./auth/throttle";
+import { PresenceRegistry } from "./devices/presence";
+import { deviceStream } from "./devices/streams";
+import { mountHealth } from "./http/health";
+import { errorMiddleware } from "./http/mount";
+import { mountApiRoutes } from "./http/routes";
+import { mountClient } from "./http/static";
+import { wireBroadcaster } from "./live/broadcaster";
+import { LiveHub } from "./live/hub";
+import { createLogger, type Logger } from "./logger";
+import { roomStream, wallStream } from "./rooms/streams";
+import { wireSockets } from "./sockets";
+import { AppError } from "./errors";
+
+export interface App {
+  http: HttpServer;
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  db: Db;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
+  const log = opts.logger ?? createLogger(config);
+  const db = createDb(config.databaseUrl);
+  await db.$connect();
+  if (config.databaseUrl.startsWith("file:")) {
+    // WAL lets the CLI tools read while the server writes; wait instead of failing on a busy file.
+    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+  }
+
+  const server = express();
+  server.disable("x-powered-by");
+  server.set("trust proxy", config.trustProxy);
+  server.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { "script-src": ["'self'"], "connect-src": ["'self'", "ws:", "wss:"], "img-src": ["'self'", "data:", "blob:"] },
+      },
+    }),
+  );
+  server.use("/api", express.json({ limit: "100kb", strict: false }));
+
+  const http = createServer(server);
+  const io: App["io"] = new Server(http, {
+    maxHttpBufferSize: 1e6,
+    serveClient: false,
+    pingInterval: 10_000,
+    pingTimeout: 5_000,
+  });
+
+  const events = new DomainEventBus();
+  const presence = new PresenceRegistry();
+  const hub = new LiveHub(db, io, log.child({ mod: "live" }), config.live);
+  const ctx: AppContext = {
+    config,
+    db,
+    log,
+    events,
+    hub,
+    presence,
+    throttle: new LoginThrottle(config.login.maxFailures, config.login.blockSeconds),
+  };
+
+  hub.register(roomStream(db));
+  hub.register(wallStream(db, presence));
+  hub.register(deviceStream(db));
+  wireBroadcaster(events, hub, log);
+  wireSockets(io, ctx);
+
+  mountHealth(server, ctx);
+  mountApiRoutes(server, ctx);
+  server.use("/api", (req, _res, next) => next(new AppError("NOT_FOUND", `No route ${req.method} ${req.originalUrl}`)));
+  mountClient(server, ctx);
+  server.use(errorMiddleware(ctx));
+  hub.startTicks();
+
+  let closed = false;
+  return {
+    http,
+    io,
+    db,
+    ctx,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await hub.close();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+      events.removeAll();
+      await db.$disconnect();
+    },
+  };
+}

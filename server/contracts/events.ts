@@ -1,0 +1,83 @@
+// The Socket.IO wire: every client→server event with its input schema, its
+// result schema and who may send it; every server→client event with its
+// payload. The server dispatches from `clientEvents`; the typed event maps
+// below are derived from it, so adding an event is one entry here.
+import { z } from "zod";
+import type { Ack, Audience } from "./common";
+import { LiveJoinInput, LiveJoinResult, LiveLeaveInput, LiveLeaveResult, LiveTick, LiveUpdate, StreamKey } from "./live";
+import { SetNoticeInput, SetNoticeResult } from "./rooms";
+import { HeartbeatInput, HeartbeatResult, WhoAmIResult } from "./devices";
+import { Empty } from "./auth";
+
+export interface EventContract<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+  /** Coarse gate; the handler then checks the resource (which room, which company). */
+  audience: readonly Audience[];
+  /** Human summary, also used in docs and the authorization matrix. */
+  summary: string;
+}
+
+const ev = <I extends z.ZodType, O extends z.ZodType>(c: EventContract<I, O>) => c;
+const people = ["admin", "agent", "bidder", "expert", "supervisor"] as const;
+
+export const clientEvents = {
+  "live:join": ev({
+    input: LiveJoinInput,
+    output: LiveJoinResult,
+    audience: [...people, "device"],
+    summary: "Join a live stream: snapshot or the missed updates since a version",
+  }),
+  "live:leave": ev({
+    input: LiveLeaveInput,
+    output: LiveLeaveResult,
+    audience: [...people, "device"],
+    summary: "Stop receiving a live stream",
+  }),
+  "room:setNotice": ev({
+    input: SetNoticeInput,
+    output: SetNoticeResult,
+    audience: ["admin", "agent"],
+    summary: "Set the notice shown on every screen of a room",
+  }),
+  "device:whoami": ev({
+    input: Empty,
+    output: WhoAmIResult,
+    audience: ["device"],
+    summary: "A device learns its identity, room and channel",
+  }),
+  "device:heartbeat": ev({
+    input: HeartbeatInput,
+    output: HeartbeatResult,
+    audience: ["device"],
+    summary: "A device reports its health",
+  }),
+} as const satisfies Record<string, EventContract>;
+
+export type ClientEventName = keyof typeof clientEvents;
+export type EventInput<E extends ClientEventName> = z.input<(typeof clientEvents)[E]["input"]>;
+export type EventOutput<E extends ClientEventName> = z.output<(typeof clientEvents)[E]["output"]>;
+
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: EventInput<E>, ack: (res: Ack<EventOutput<E>>) => void) => void;
+};
+
+/** Server→client payload schemas (used by tests and the fuzzer to check what is sent). */
+export const serverEvents = {
+  "live:update": LiveUpdate,
+  "live:tick": LiveTick,
+  /** The stream was rebuilt from scratch: join again without a version. */
+  "live:reset": z.object({ stream: StreamKey }),
+  /** The session's token was revoked or expired: the client must log in again. */
+  "auth:expired": z.object({ reason: z.string() }),
+} as const;
+
+export type ServerToClientEvents = {
+  [E in keyof typeof serverEvents]: (payload: z.output<(typeof serverEvents)[E]>) => void;
+};
+
+export const isClientEvent = (name: string): name is ClientEventName =>
+  Object.prototype.hasOwnProperty.call(clientEvents, name);
+
+/** Largest accepted event payload (serialized JSON) before any parsing work is done. */
+export const MAX_EVENT_BYTES = 64 * 1024;

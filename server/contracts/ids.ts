@@ -1,0 +1,44 @@
+// Check characters of Chinese identifiers.
+
+const USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/** The check character of the first 17 characters of a unified social credit code (GB 32100-2015). */
+export function creditCodeCheckChar(first17: string): string | null {
+  if (first17.length !== 17) return null;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const v = USCC_CHARS.indexOf(first17[i]!);
+    if (v < 0) return null;
+    sum += v * USCC_WEIGHTS[i]!;
+  }
+  const c = (31 - (sum % 31)) % 31;
+  return USCC_CHARS[c]!;
+}
+
+/** 统一社会信用代码: 18 characters from the GB 32100 set with a valid check character. */
+export function isValidCreditCode(code: string): boolean {
+  return /^[0-9A-HJ-NPQRTUWXY]{18}$/.test(code) && creditCodeCheckChar(code.slice(0, 17)) === code[17];
+}
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = "10X98765432";
+
+/** The check character of a resident ID number's first 17 digits (GB 11643-1999, ISO 7064 MOD 11-2). */
+export function residentIdCheckChar(first17: string): string | null {
+  if (!/^\d{17}$/.test(first17)) return null;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i]!;
+  return ID_CHECK[sum % 11]!;
+}
+
+/** 居民身份证号码: 18 characters, a real birth date, a valid check character. */
+export function isValidResidentId(id: string): boolean {
+  if (!/^\d{17}[\dX]$/.test(id)) return false;
+  const y = Number(id.slice(6, 10));
+  const m = Number(id.slice(10, 12));
+  const d = Number(id.slice(12, 14));
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return false;
+  return residentIdCheckChar(id.slice(0, 17)) === id[17];
+}

@@ -1,0 +1,22 @@
+// `device:<id>`: a device's own channel — who it is and which view to show.
+import type { DeviceChannelState } from "@contracts/devices";
+import type { Db } from "../db";
+import { keyParser, type StreamKind } from "../live/streams";
+import { deviceSelf } from "./commands";
+
+export function deviceStream(db: Db): StreamKind<{ id: string }> {
+  return {
+    prefix: "device",
+    parse: keyParser("device", true),
+    async authorize(p, { id }) {
+      if (p.kind === "device") return p.deviceId === id;
+      return p.role === "admin" ? ((await db.device.count({ where: { id } })) > 0 || "not-found") : false;
+    },
+    async build({ id }): Promise<DeviceChannelState> {
+      const device = await deviceSelf(db, id);
+      const view: DeviceChannelState["view"] =
+        device.kind === "monitoring-wall" ? { kind: "wall", stream: "wall" } : { kind: "room", stream: `room:${device.room.id}` };
+      return { device, view };
+    },
+  };
+}

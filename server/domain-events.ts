@@ -1,0 +1,21 @@
+// Domain events: commands emit them after their transaction commits; the
+// broadcaster (server/live) decides which live streams they touch.
+import { EventEmitter } from "node:events";
+
+export interface DomainEvents {
+  "room.noticeChanged": { roomId: string };
+  "device.presenceChanged": { deviceId: string; roomId: string; online: boolean };
+}
+
+export class DomainEventBus {
+  private readonly emitter = new EventEmitter();
+  emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void {
+    this.emitter.emit(name, payload);
+  }
+  on<K extends keyof DomainEvents>(name: K, fn: (payload: DomainEvents[K]) => void | Promise<void>): void {
+    this.emitter.on(name, fn);
+  }
+  removeAll(): void {
+    this.emitter.removeAllListeners();
+  }
+}

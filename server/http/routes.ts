@@ -1,0 +1,25 @@
+// Every HTTP API route: the contract it implements and the command it calls.
+import type { Express } from "express";
+import { routes } from "@contracts/http";
+import { login, logout, me } from "../auth/commands";
+import type { Principal } from "../auth/principal";
+import type { AppContext } from "../context";
+import { AppError } from "../errors";
+import { setRoomNotice } from "../rooms/commands";
+import { listRooms } from "../rooms/queries";
+import { mount } from "./mount";
+
+const person = (p: Principal | null) => {
+  if (!p || p.kind !== "user") throw new AppError("UNAUTHENTICATED", "Log in first");
+  return p;
+};
+
+export function mountApiRoutes(server: Express, app: AppContext): void {
+  mount(server, app, routes.login, ({ ip }, input) =>
+    login({ db: app.db, throttle: app.throttle, tokenTtlMs: app.config.tokenTtlMs }, input, ip),
+  );
+  mount(server, app, routes.logout, ({ principal }) => logout(app.db, person(principal)));
+  mount(server, app, routes.me, ({ principal }) => me(app.db, person(principal)));
+  mount(server, app, routes.listRooms, () => listRooms(app.db));
+  mount(server, app, routes.setRoomNotice, ({ principal }, input) => setRoomNotice(app, person(principal), input));
+}

@@ -1,0 +1,49 @@
+// Live stream kinds of the rooms module: `room:<id>` (what the room's screens
+// show) and `wall` (the supervisors' monitoring wall).
+import type { RoomScreenState, WallState } from "@contracts/rooms";
+import type { Db } from "../db";
+import type { PresenceRegistry } from "../devices/presence";
+import { keyParser, type StreamKind } from "../live/streams";
+import { deviceSummary, roomSummary } from "./queries";
+
+async function centerName(db: Db): Promise<string> {
+  return (await db.center.findFirst({ orderBy: { createdAt: "asc" } }))?.name ?? "";
+}
+
+export function roomStream(db: Db): StreamKind<{ id: string }> {
+  return {
+    prefix: "room",
+    parse: keyParser("room", true),
+    async authorize(p, { id }) {
+      const room = await db.room.findUnique({ where: { id }, select: { id: true } });
+      if (!room) return "not-found";
+      // A device sees only its own room; every logged-in person may watch a room's public screen.
+      return p.kind === "device" ? p.roomId === id : true;
+    },
+    async build({ id }): Promise<RoomScreenState> {
+      const room = await db.room.findUniqueOrThrow({ where: { id } });
+      return { room: roomSummary(room), centerName: await centerName(db), session: null };
+    },
+  };
+}
+
+export function wallStream(db: Db, presence: PresenceRegistry): StreamKind<{ id: string }> {
+  return {
+    prefix: "wall",
+    parse: keyParser("wall", false),
+    async authorize(p) {
+      if (p.kind === "device") return p.deviceKind === "monitoring-wall";
+      return p.role === "supervisor" || p.role === "admin";
+    },
+    async build(): Promise<WallState> {
+      const rooms = await db.room.findMany({ orderBy: { code: "asc" }, include: { devices: { orderBy: { code: "asc" } } } });
+      return {
+        centerName: await centerName(db),
+        rooms: rooms.map((r) => ({
+          ...roomSummary(r),
+          devices: r.devices.map((d) => deviceSummary({ ...d, lastSeenAt: null }, presence.isOnline(d.id))),
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// The demo trading center seeded by `npm start` on first run: an opening hall
+// (projector, entrance board, two bidder terminals, a monitoring wall), an
+// evaluation room with 7 expert terminals, an off-site evaluation room in
+// another city with 3 terminals, and one user per role.
+import { creditCodeCheckChar } from "@contracts/ids";
+import type { DeviceKind, Role } from "@contracts/common";
+import { appendAudit } from "../audit/chain";
+import { hashPassword } from "../auth/password";
+import type { Db } from "../db";
+import { hashDeviceKey, newDeviceKey } from "../devices/keys";
+
+export const DEMO_PASSWORD = "Demo@2026";
+
+export const demoUsers: { username: string; displayName: string; role: Role }[] = [
+  { username: "admin", displayName: "系统管理员", role: "admin" },
+  { username: "agent", displayName: "招标代理 王敏", role: "agent" },
+  { username: "bidder", displayName: "投标人 李强（华建集团）", role: "bidder" },
+  { username: "expert", displayName: "评标专家 陈静", role: "expert" },
+  { username: "supervisor", displayName: "监督 赵刚", role: "supervisor" },
+];
+
+export interface DemoDevice {
+  code: string;
+  name: string;
+  kind: DeviceKind;
+  room: string;
+  key: string;
+}
+
+const credit = (first17: string) => first17 + creditCodeCheckChar(first17);
+
+/** Seeds once; returns null when a center already exists. */
+export async function seedDemo(db: Db): Promise<{ devices: DemoDevice[] } | null> {
+  if ((await db.center.count()) > 0) return null;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const devices: DemoDevice[] = [];
+  await db.$transaction(async (tx) => {
+    const center = await tx.center.create({ data: { code: "DEMO", name: "演示县公共资源交易中心", city: "演示县" } });
+    const rooms = {
+      hall: await tx.room.create({ data: { centerId: center.id, code: "K01", name: "第一开标厅", kind: "opening", city: "演示县" } }),
+      eval: await tx.room.create({ data: { centerId: center.id, code: "P01", name: "第一评标室", kind: "evaluation", city: "演示县" } }),
+      remote: await tx.room.create({
+        data: { centerId: center.id, code: "Y01", name: "异地评标室（邻市分中心）", kind: "remote-evaluation", city: "邻市" },
+      }),
+    };
+    const plan: [keyof typeof rooms, DeviceKind, string, string][] = [
+      ["hall", "projector", "K01-PJ", "开标厅投影"],
+      ["hall", "entrance-board", "K01-EB", "入口信息屏"],
+      ["hall", "bidder-terminal", "K01-BT1", "投标人终端 1"],
+      ["hall", "bidder-terminal", "K01-BT2", "投标人终端 2"],
+      ["hall", "monitoring-wall", "K01-MW", "监控大屏"],
+      ...Array.from({ length: 7 }, (_, i): [keyof typeof rooms, DeviceKind, string, string] => [
+        "eval",
+        "expert-terminal",
+        `P01-ET${i + 1}`,
+        `专家终端 ${i + 1}`,
+      ]),
+      ...Array.from({ length: 3 }, (_, i): [keyof typeof rooms, DeviceKind, string, string] => [
+        "remote",
+        "expert-terminal",
+        `Y01-ET${i + 1}`,
+        `异地专家终端 ${i + 1}`,
+      ]),
+    ];
+    for (const [room, kind, code, name] of plan) {
+      const key = newDeviceKey();
+      await tx.device.create({ data: { roomId: rooms[room].id, code, name, kind, keyHash: hashDeviceKey(key) } });
+      devices.push({ code, name, kind, room: rooms[room].name, key });
+    }
+    const company = await tx.company.create({
+      data: { centerId: center.id, name: "华建集团有限公司", creditCode: credit("91320500MA1HJ0001"), contact: "李强 138-0000-0001" },
+    });
+    for (const u of demoUsers) {
+      await tx.user.create({
+        data: { ...u, passwordHash, companyId: u.role === "bidder" ? company.id : null },
+      });
+    }
+    await appendAudit(tx, {
+      actor: { kind: "system", id: "seed", role: "system" },
+      action: "center.seedDemo",
+      target: `center:${center.id}`,
+      payload: { rooms: Object.values(rooms).map((r) => r.code), devices: devices.map((d) => d.code) },
+    });
+  });
+  return { devices };
+}

@@ -1,0 +1,40 @@
+// One handler per client event: the command to call after the dispatcher has
+// validated the input and checked the audience. Resource checks that need
+// the input (which room, which company) happen in the command or stream kind.
+import type { ClientEventName, EventInput, EventOutput } from "@contracts/events";
+import type { z } from "zod";
+import type { clientEvents } from "@contracts/events";
+import type { Principal } from "../auth/principal";
+import type { AppContext } from "../context";
+import type { HallSocket } from "../live/hub";
+import { setRoomNotice } from "../rooms/commands";
+import { deviceSelf, heartbeat } from "../devices/commands";
+import { AppError } from "../errors";
+
+export interface HandlerCtx {
+  app: AppContext;
+  socket: HallSocket;
+  principal: Principal;
+}
+
+type Parsed<E extends ClientEventName> = z.output<(typeof clientEvents)[E]["input"]>;
+export type Handler<E extends ClientEventName> = (ctx: HandlerCtx, input: Parsed<E>) => Promise<EventOutput<E>>;
+export type Handlers = { [E in ClientEventName]: Handler<E> };
+// Keep EventInput referenced for readers: the wire type before parsing.
+export type { EventInput };
+
+const asDevice = (p: Principal) => {
+  if (p.kind !== "device") throw new AppError("FORBIDDEN", "Only devices may send this event");
+  return p;
+};
+
+export const handlers: Handlers = {
+  "live:join": ({ app, socket, principal }, input) => app.hub.join(socket, principal, input.stream, input.sinceVersion),
+  "live:leave": async ({ app, socket }, input) => {
+    await app.hub.leave(socket, input.stream);
+    return { left: true as const };
+  },
+  "room:setNotice": ({ app, principal }, input) => setRoomNotice(app, principal, input),
+  "device:whoami": ({ app, principal }) => deviceSelf(app.db, asDevice(principal).deviceId),
+  "device:heartbeat": ({ app, principal }, input) => heartbeat(app, asDevice(principal), input),
+};

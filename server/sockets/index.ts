@@ -1,0 +1,104 @@
+// Socket.IO: authenticate the connection (bearer token or device key), then
+// dispatch every event from the contracts table: size check → audience check
+// → zod parse → handler → typed ack. Unknown events get UNKNOWN_EVENT.
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import type { Ack } from "@contracts/common";
+import { MAX_EVENT_BYTES, clientEvents, isClientEvent, type ClientEventName } from "@contracts/events";
+import { admits, type Principal } from "../auth/principal";
+import { authenticateToken } from "../auth/tokens";
+import type { AppContext } from "../context";
+import { authenticateDevice } from "../devices/keys";
+import { deviceConnected, deviceDisconnected } from "../devices/commands";
+import { AppError, toErrorBody, validationError } from "../errors";
+import type { HallIo, HallSocket } from "../live/hub";
+import { handlers, type Handler } from "./handlers";
+
+declare module "socket.io" {
+  interface SocketData {
+    principal: Principal;
+  }
+}
+
+type AnyAck = (res: Ack<unknown>) => void;
+
+export function wireSockets(io: HallIo, app: AppContext): void {
+  const eventLimiter = new RateLimiterMemory({ points: 50, duration: 1 });
+
+  io.use(async (socket, next) => {
+    try {
+      const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      if (typeof auth.token === "string") socket.data.principal = await authenticateToken(app.db, auth.token);
+      else if (typeof auth.deviceKey === "string") socket.data.principal = await authenticateDevice(app.db, auth.deviceKey);
+      else throw new AppError("UNAUTHENTICATED", "Connect with auth.token (people) or auth.deviceKey (devices)");
+      next();
+    } catch (err) {
+      const body = toErrorBody(err);
+      if (body.code === "INTERNAL") app.log.error({ err }, "socket auth failed");
+      next(Object.assign(new Error(body.message), { data: body }));
+    }
+  });
+
+  io.on("connection", (socket: HallSocket) => {
+    const principal = socket.data.principal;
+    const log = app.log.child({ socket: socket.id, who: principal.kind === "user" ? principal.username : principal.code });
+    let expiry: NodeJS.Timeout | undefined;
+    if (principal.kind === "user") {
+      const ms = Math.min(principal.expiresAt.getTime() - Date.now(), 2 ** 31 - 1);
+      expiry = setTimeout(() => {
+        socket.emit("auth:expired", { reason: "token expired" });
+        socket.disconnect(true);
+      }, ms);
+    } else {
+      void deviceConnected(app, principal).catch((err: unknown) => log.error({ err }, "device connect bookkeeping failed"));
+    }
+    socket.on("disconnect", () => {
+      if (expiry) clearTimeout(expiry);
+      if (principal.kind === "device") {
+        void deviceDisconnected(app, principal).catch((err: unknown) => log.warn({ err }, "device disconnect bookkeeping failed"));
+      }
+    });
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (isClientEvent(event)) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === "function") {
+        (ack as AnyAck)({ ok: false, error: { code: "UNKNOWN_EVENT", message: `Unknown event "${event}"` } });
+      }
+    });
+
+    for (const name of Object.keys(clientEvents) as ClientEventName[]) {
+      socket.on(name, async (...args: unknown[]) => {
+        const ack = args[args.length - 1];
+        if (typeof ack !== "function") return; // every event is request/response; without an ack there is no one to answer
+        const respond = ack as AnyAck;
+        try {
+          respond({ ok: true, data: await dispatch(app, socket, eventLimiter, name, args.length > 1 ? args[0] : undefined) });
+        } catch (err) {
+          const body = toErrorBody(err);
+          if (body.code === "INTERNAL") log.error({ err, event: name }, "event failed");
+          respond({ ok: false, error: body });
+        }
+      });
+    }
+  });
+}
+
+async function dispatch(app: AppContext, socket: HallSocket, limiter: RateLimiterMemory, name: ClientEventName, payload: unknown) {
+  const principal = socket.data.principal;
+  try {
+    await limiter.consume(socket.id);
+  } catch {
+    throw new AppError("RATE_LIMITED", "Too many events; slow down");
+  }
+  if (principal.kind === "user" && principal.expiresAt.getTime() <= Date.now()) {
+    throw new AppError("TOKEN_EXPIRED", "Token expired; log in again");
+  }
+  const size = payload === undefined ? 0 : Buffer.byteLength(JSON.stringify(payload) ?? "");
+  if (size > MAX_EVENT_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Payload of ${size} bytes exceeds ${MAX_EVENT_BYTES}`);
+  const contract = clientEvents[name];
+  if (!admits(contract.audience, principal)) throw new AppError("FORBIDDEN", `Not allowed to send ${name}`);
+  const parsed = contract.input.safeParse(payload ?? {});
+  if (!parsed.success) throw validationError(parsed.error, `${name} payload`);
+  const handler = handlers[name] as Handler<ClientEventName>;
+  return handler({ app, socket, principal }, parsed.data as never);
+}

@@ -1,0 +1,103 @@
+// Starts the real app on port 0 with a fresh, migrated, seeded database file.
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { inject } from "vitest";
+import { io as ioClient, type Socket } from "socket.io-client";
+import type { Ack } from "@contracts/common";
+import type { ClientEventName, ClientToServerEvents, EventInput, EventOutput, ServerToClientEvents } from "@contracts/events";
+import type { LoginResult } from "@contracts/auth";
+import { createApp, type App } from "../../server/app";
+import { loadConfig, type Config } from "../../server/config";
+import { DEMO_PASSWORD, seedDemo, type DemoDevice } from "../../server/seed/demo";
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestApp {
+  app: App;
+  url: string;
+  dir: string;
+  config: Config;
+  dbFile: string;
+  devices: DemoDevice[];
+  login(username: string, password?: string): Promise<LoginResult>;
+  api<T = unknown>(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: Ack<T> }>;
+  connect(auth: { token?: string; deviceKey?: string } | Record<string, unknown>, opts?: { reconnection?: boolean }): Promise<TestSocket>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), "hall-test-"));
+  const dbFile = join(dir, "hall.db");
+  copyFileSync(inject("dbTemplate"), dbFile);
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dir,
+    DATABASE_URL: `file:${dbFile}`,
+    LOG_LEVEL: "silent",
+    CLIENT_DIST: join(dir, "dist"),
+    LIVE_TICK_MS: "200",
+    ...env,
+  });
+  const app = await createApp(config);
+  const seeded = await seedDemo(app.db);
+  await new Promise<void>((r) => app.http.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
+  const sockets: TestSocket[] = [];
+
+  const api: TestApp["api"] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined) headers["content-type"] ??= "application/json";
+    const res = await fetch(url + path, { method, headers, body });
+    return { status: res.status, body: (await res.json()) as never };
+  };
+
+  return {
+    app,
+    url,
+    dir,
+    config,
+    dbFile,
+    devices: seeded?.devices ?? [],
+    api,
+    async login(username, password = DEMO_PASSWORD) {
+      const res = await api<LoginResult>("POST", "/api/auth/login", { body: { username, password } });
+      if (!res.body.ok) throw new Error(`login ${username} failed: ${res.body.error.code}`);
+      return res.body.data;
+    },
+    connect(auth, opts = {}) {
+      const s: TestSocket = ioClient(url, { auth, transports: ["websocket"], reconnection: opts.reconnection ?? false, forceNew: true });
+      sockets.push(s);
+      return new Promise((resolve, reject) => {
+        s.once("connect", () => resolve(s));
+        s.once("connect_error", (e) => reject(e));
+      });
+    },
+    async close() {
+      for (const s of sockets) s.disconnect();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Emits an event with an ack and returns the ack. */
+export function call<E extends ClientEventName>(s: TestSocket, event: E, payload: EventInput<E>): Promise<Ack<EventOutput<E>>> {
+  // The typed map makes emitWithAck's overloads hard to satisfy generically; the contract types are enforced by the signature above.
+  return (s.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<EventOutput<E>>> }).emitWithAck(event, payload);
+}
+
+/** Resolves when pred() holds, polling every 20 ms, or rejects after ms. */
+export async function until(pred: () => boolean | Promise<boolean>, ms = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
