@@ -1,9 +1,9 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 import type { Config } from "./config";
 
 /** JSON logs in production, pretty in development. Secrets are redacted by path. */
-export function createLogger(config: Pick<Config, "log" | "env">): Logger {
-  return pino({
+export function createLogger(config: Pick<Config, "log" | "env">, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: config.log.level,
     redact: {
       paths: [
@@ -20,6 +20,10 @@ export function createLogger(config: Pick<Config, "log" | "env">): Logger {
       ],
       censor: "[redacted]",
     },
+  };
+  if (destination) return pino(options, destination);
+  return pino({
+    ...options,
     ...(config.log.pretty ? { transport: { target: "pino-pretty", options: { translateTime: "SYS:standard" } } } : {}),
   });
 }

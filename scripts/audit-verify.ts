@@ -1,0 +1,39 @@
+// `npm run audit:verify`: walks the audit hash chain of the database named by
+// DATABASE_URL (default: the embedded SQLite file) and names the first bad row.
+// Exit 0 when the chain verifies, 1 when it does not, 2 on a usage/config error.
+import { ConfigError, loadConfig } from "../server/config";
+import { createDb } from "../server/db";
+import { verifyAudit } from "../server/audit/chain";
+
+async function run() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const db = createDb(config.databaseUrl);
+  try {
+    const res = await verifyAudit(db);
+    if (res.ok) {
+      console.log(`audit chain OK: ${res.rows} rows, head ${res.head}`);
+      return 0;
+    }
+    console.error(`audit chain BROKEN at row ${res.badSeq}: ${res.reason} (${res.rows} rows before it verify)`);
+    return 1;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+run().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(2);
+  },
+);

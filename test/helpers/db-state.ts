@@ -1,0 +1,15 @@
+import type { Db } from "../../server/db";
+
+/** A fingerprint of everything a rejected input must leave unchanged. */
+export async function dbFingerprint(db: Db) {
+  const [users, tokens, rooms, devices, audit, streams, updates] = await Promise.all([
+    db.user.findMany({ orderBy: { id: "asc" } }),
+    db.authToken.count(),
+    db.room.findMany({ orderBy: { id: "asc" } }),
+    db.device.findMany({ orderBy: { id: "asc" }, select: { id: true, keyHash: true, revokedAt: true, roomId: true } }),
+    db.auditEvent.count(),
+    db.liveStream.findMany({ orderBy: { key: "asc" }, select: { key: true, version: true, state: true } }),
+    db.liveUpdate.count(),
+  ]);
+  return JSON.stringify({ users, tokens, rooms, devices, audit, streams, updates });
+}
