@@ -1,0 +1,57 @@
+// History-mode routes. People log in at /login and land on their role's home;
+// hall devices open /screen with their key and never log in.
+import { createRouter, createWebHistory, type RouteRecordRaw, type RouteRecordSingleView } from "vue-router";
+import type { Role } from "@contracts/common";
+import { useAuthStore } from "@/stores/auth";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    /** Reachable without a login. */
+    public?: boolean;
+    /** Only this role may open the page. */
+    role?: Role;
+    /** i18n key of the page title. */
+    title?: string;
+  }
+}
+
+const personHome = (role: Role, title: string, component: RouteRecordSingleView["component"]): RouteRecordRaw => ({
+  path: role,
+  name: role,
+  component,
+  meta: { role, title },
+});
+
+export const routes: RouteRecordRaw[] = [
+  { path: "/login", name: "login", component: () => import("@/pages/LoginPage.vue"), meta: { public: true, title: "login.title" } },
+  { path: "/screen", name: "screen", component: () => import("@/pages/ScreenPage.vue"), meta: { public: true, title: "screen.title" } },
+  {
+    path: "/",
+    component: () => import("@/layouts/PersonLayout.vue"),
+    children: [
+      { path: "", name: "home", redirect: () => useAuthStore().home },
+      personHome("admin", "admin.title", () => import("@/pages/AdminHome.vue")),
+      personHome("agent", "agent.title", () => import("@/pages/AgentHome.vue")),
+      personHome("bidder", "roles.bidder", () => import("@/pages/BidderHome.vue")),
+      personHome("expert", "roles.expert", () => import("@/pages/ExpertHome.vue")),
+      personHome("supervisor", "wall.title", () => import("@/pages/SupervisorHome.vue")),
+    ],
+  },
+  { path: "/:pathMatch(.*)*", name: "not-found", component: () => import("@/pages/NotFoundPage.vue"), meta: { public: true } },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach((to) => {
+  const auth = useAuthStore();
+  if (to.meta.public) {
+    if (to.name === "login" && auth.isLoggedIn) return auth.home;
+    return true;
+  }
+  if (!auth.isLoggedIn) {
+    return to.fullPath === "/" ? { name: "login" } : { name: "login", query: { redirect: to.fullPath } };
+  }
+  const role = to.matched.map((r) => r.meta.role).find((r) => r !== undefined);
+  if (role && role !== auth.role) return auth.home;
+  return true;
+});
