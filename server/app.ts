@@ -23,6 +23,13 @@ import { createLogger, type Logger } from "./logger";
 import { roomStream, wallStream } from "./rooms/streams";
 import { wireSockets } from "./sockets";
 import { AppError } from "./errors";
+import { join } from "node:path";
+import { loadOrCreatePlatformPki } from "./platform/pki";
+import { SecretBox } from "./platform/secrets";
+import { Timers } from "./timers";
+import { EscrowDesk } from "./opening/escrow";
+import { openingCompanyStream, openingStream } from "./opening/views";
+import { armAllTimers } from "./opening/session";
 
 export interface App {
   http: HttpServer;
@@ -73,11 +80,18 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     hub,
     presence,
     throttle: new LoginThrottle(config.login.maxFailures, config.login.blockSeconds),
+    pki: loadOrCreatePlatformPki(config.platformDir),
+    box: new SecretBox(config.appSecret),
+    timers: new Timers(log.child({ mod: "timers" })),
+    escrow: new EscrowDesk(),
+    dirs: { bids: join(config.dataDir, "bids"), records: join(config.dataDir, "records") },
   };
 
   hub.register(roomStream(db));
   hub.register(wallStream(db, presence));
   hub.register(deviceStream(db));
+  hub.register(openingStream(db));
+  hub.register(openingCompanyStream(db));
   wireBroadcaster(events, hub, log);
   wireSockets(io, ctx);
 
@@ -87,6 +101,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   mountClient(server, ctx);
   server.use(errorMiddleware(ctx));
   hub.startTicks();
+  await armAllTimers(ctx);
 
   let closed = false;
   return {
@@ -97,6 +112,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     async close() {
       if (closed) return;
       closed = true;
+      ctx.timers.close();
       await hub.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));

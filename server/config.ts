@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_PRETTY: z.enum(["true", "false"]).optional(),
   CLIENT_DIST: z.string().default("./client/dist"),
+  /** Folder with the platform CA and signing certificate (made on first start when missing). */
+  PLATFORM_DIR: z.string().min(1).optional(),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });
 
@@ -57,6 +59,7 @@ export interface Config {
   live: { tickMs: number; keepUpdates: number };
   log: { level: string; pretty: boolean };
   clientDist: string;
+  platformDir: string;
   trustProxy: boolean;
 }
 
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     live: { tickMs: e.LIVE_TICK_MS, keepUpdates: e.LIVE_KEEP_UPDATES },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ? e.LOG_PRETTY === "true" : e.NODE_ENV === "development" },
     clientDist: isAbsolute(e.CLIENT_DIST) ? e.CLIENT_DIST : resolve(e.CLIENT_DIST),
+    platformDir: e.PLATFORM_DIR ? resolve(e.PLATFORM_DIR) : join(dataDir, "platform"),
     trustProxy: e.TRUST_PROXY === "true",
   };
 }

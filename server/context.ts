@@ -6,6 +6,10 @@ import type { LiveHub } from "./live/hub";
 import type { Logger } from "./logger";
 import type { LoginThrottle } from "./auth/throttle";
 import type { PresenceRegistry } from "./devices/presence";
+import type { PlatformPki } from "./platform/pki";
+import type { SecretBox } from "./platform/secrets";
+import type { Timers } from "./timers";
+import type { EscrowDesk } from "./opening/escrow";
 
 export interface AppContext {
   config: Config;
@@ -15,4 +19,10 @@ export interface AppContext {
   hub: LiveHub;
   throttle: LoginThrottle;
   presence: PresenceRegistry;
+  pki: PlatformPki;
+  box: SecretBox;
+  timers: Timers;
+  escrow: EscrowDesk;
+  /** Where sealed bids, decrypted bids and records are kept. */
+  dirs: { bids: string; records: string };
 }

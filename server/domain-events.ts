@@ -5,6 +5,10 @@ import { EventEmitter } from "node:events";
 export interface DomainEvents {
   "room.noticeChanged": { roomId: string };
   "device.presenceChanged": { deviceId: string; roomId: string; online: boolean };
+  "opening.lotsChanged": { projectId: string };
+  "auth.tokenRevoked": { tokenId: string };
+  /** Anything about a lot's bids or live opening changed (stage, sign-in, decryption, …). */
+  "opening.changed": { lotId: string; roomId: string; companyIds?: string[] };
 }
 
 export class DomainEventBus {

@@ -34,7 +34,10 @@ describe("authentication", () => {
   it("logout revokes the token for HTTP and sockets; an open socket is refused afterwards", async () => {
     const { token } = await t.login("expert");
     const s = await t.connect({ token });
+    let told = false;
+    s.on("auth:expired", () => (told = true));
     const out = await t.api("POST", "/api/auth/logout", { token, body: {} });
+    await until(() => told && !s.connected, 3000, "open socket dropped at logout");
     expect(out.body).toEqual({ ok: true, data: { loggedOut: true } });
     expect((await t.api("GET", "/api/auth/me", { token })).status).toBe(401);
     await expect(t.connect({ token })).rejects.toMatchObject({ data: { code: "UNAUTHENTICATED" } });

@@ -59,7 +59,10 @@ describe("the demo center", () => {
     const remote = rooms.find((r) => r.code === "Y01")!;
     expect(remote.kind).toBe("remote-evaluation");
     expect(remote.city).not.toBe(rooms.find((r) => r.code === "K01")!.city);
-    const roles = (await t.app.db.user.findMany()).map((u) => u.role).sort();
+    const roles = [...new Set((await t.app.db.user.findMany()).map((u) => u.role))].sort();
     expect(roles).toEqual(["admin", "agent", "bidder", "expert", "supervisor"]);
+    // Three supervisors hold the 2-of-3 escrow shares; three bidder companies can run a demo opening.
+    expect(await t.app.db.user.count({ where: { role: "supervisor" } })).toBe(3);
+    expect(await t.app.db.company.count()).toBe(3);
   });
 });

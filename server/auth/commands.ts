@@ -3,6 +3,7 @@ import type { LoginInput, LoginResult, UserView } from "@contracts/auth";
 import { Role } from "@contracts/common";
 import { appendAudit } from "../audit/chain";
 import type { Db } from "../db";
+import type { DomainEventBus } from "../domain-events";
 import { AppError } from "../errors";
 import { dummyHash, verifyPassword } from "./password";
 import type { LoginThrottle } from "./throttle";
@@ -39,6 +40,7 @@ export async function login(deps: AuthDeps, input: LoginInput, ip: string): Prom
     token,
     expiresAt: expiresAt.toISOString(),
     user: {
+      centerName: (await deps.db.center.findFirst({ orderBy: { createdAt: "asc" } }))?.name ?? "",
       id: user.id,
       username: user.username,
       displayName: user.displayName,
@@ -49,17 +51,20 @@ export async function login(deps: AuthDeps, input: LoginInput, ip: string): Prom
   };
 }
 
-export async function logout(db: Db, principal: Principal & { kind: "user" }): Promise<{ loggedOut: true }> {
+export async function logout(db: Db, principal: Principal & { kind: "user" }, events?: DomainEventBus): Promise<{ loggedOut: true }> {
   await db.$transaction(async (tx) => {
     await tx.authToken.update({ where: { id: principal.tokenId }, data: { revokedAt: new Date() } });
     await appendAudit(tx, { actor: actorOf(principal), action: "auth.logout", target: `token:${principal.tokenId}`, payload: {} });
   });
+  events?.emit("auth.tokenRevoked", { tokenId: principal.tokenId });
   return { loggedOut: true };
 }
 
 export async function me(db: Db, principal: Principal & { kind: "user" }): Promise<UserView> {
   const user = await db.user.findUniqueOrThrow({ where: { id: principal.userId }, include: { company: true } });
+  const center = await db.center.findFirst({ orderBy: { createdAt: "asc" } });
   return {
+    centerName: center?.name ?? "",
     id: user.id,
     username: user.username,
     displayName: user.displayName,

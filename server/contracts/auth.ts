@@ -14,6 +14,7 @@ export const UserView = z.object({
   role: Role,
   companyId: Id.nullable(),
   companyName: z.string().nullable(),
+  centerName: z.string(),
 });
 export type UserView = z.infer<typeof UserView>;
 

@@ -34,8 +34,17 @@ export type RoomSummary = z.infer<typeof RoomSummary>;
 export const RoomScreenState = z.object({
   room: RoomSummary,
   centerName: z.string(),
-  /** The live session on in this room, filled in by the opening/evaluation modules. */
-  session: z.null(),
+  /** The live session on in this room: screens switch to its stream by themselves. */
+  session: z
+    .object({
+      kind: z.enum(["opening"]),
+      lotId: Id,
+      /** The stream to render, e.g. `opening:<lotId>`. */
+      stream: z.string(),
+      stage: z.string(),
+      title: z.string(),
+    })
+    .nullable(),
 });
 export type RoomScreenState = z.infer<typeof RoomScreenState>;
 

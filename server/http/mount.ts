@@ -24,11 +24,18 @@ export function bearer(req: Request): string | null {
   return m[1]!;
 }
 
+type Answer<C extends RouteContract> = C["produces"] extends "pdf" ? Buffer : z.input<C["output"]>;
+
+/**
+ * Mounts a route from its contract: authenticate → audience → parse (JSON body
+ * + path params; for GET/DELETE query + params; for raw bodies params only,
+ * the handler reads `req` as a stream) → handler → envelope (or the file).
+ */
 export function mount<C extends RouteContract>(
   server: Express,
   app: AppContext,
   contract: C,
-  handler: (ctx: RouteCtx, input: z.output<C["input"]>) => Promise<z.input<C["output"]>>,
+  handler: (ctx: RouteCtx, input: z.output<C["input"]>) => Promise<Answer<C>>,
 ): void {
   const method = contract.method.toLowerCase() as "get" | "post" | "put" | "delete";
   server[method](contract.path, async (req: Request, res: Response, next: NextFunction) => {
@@ -41,14 +48,21 @@ export function mount<C extends RouteContract>(
           : new AppError("UNAUTHENTICATED", "Log in first (Authorization: Bearer <token>)");
       }
       const raw =
-        contract.method === "GET" || contract.method === "DELETE"
-          ? { ...req.query, ...req.params }
+        contract.method === "GET" || contract.method === "DELETE" || contract.body === "raw"
+          ? { ...(contract.body === "raw" ? {} : req.query), ...req.params }
           : { ...(isPlainObject(req.body) ? req.body : { __notAnObject: req.body ?? null }), ...req.params };
       const parsed = contract.input.safeParse(raw);
       if (!parsed.success) throw validationError(parsed.error, "request");
       const data = await handler({ app, principal, ip: req.ip ?? "", req }, parsed.data as z.output<C["input"]>);
-      res.json({ ok: true, data });
+      if (contract.produces === "pdf") {
+        res.type("application/pdf").setHeader("Content-Disposition", "attachment").send(data as Buffer);
+      } else res.json({ ok: true, data });
     } catch (err) {
+      if (contract.body === "raw" && !req.readableEnded) {
+        // Answer at once, then drop the rest of the upload: never read a refused body to the end.
+        res.setHeader("Connection", "close");
+        req.unpipe();
+      }
       next(err);
     }
   });

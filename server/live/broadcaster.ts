@@ -14,4 +14,8 @@ export function wireBroadcaster(events: DomainEventBus, hub: LiveHub, log: Logge
 
   events.on("room.noticeChanged", ({ roomId }) => refresh(`room:${roomId}`, "wall"));
   events.on("device.presenceChanged", () => refresh("wall"));
+  events.on("opening.changed", async ({ lotId, roomId, companyIds }) => {
+    await refresh(`opening:${lotId}`, `room:${roomId}`, ...(companyIds ?? []).map((c) => `opening:${lotId}:company:${c}`));
+    if (!companyIds) await hub.refreshWhere((k) => k.startsWith(`opening:${lotId}:company:`));
+  });
 }

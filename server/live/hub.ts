@@ -15,6 +15,14 @@ import type { StreamKind } from "./streams";
 
 const { compare } = fastJsonPatch;
 
+const isContainer = (v: unknown): v is object => typeof v === "object" && v !== null;
+
+/** RFC 6902 patch from a to b; a change of the root's kind (null ↔ object, object ↔ array) replaces the root. */
+function diff(a: unknown, b: unknown): JsonPatchOp[] {
+  if (isContainer(a) && isContainer(b) && Array.isArray(a) === Array.isArray(b)) return compare(a, b) as JsonPatchOp[];
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ op: "replace", path: "", value: b }];
+}
+
 interface Held {
   version: number;
   state: unknown;
@@ -99,7 +107,7 @@ export class LiveHub {
       this.held.set(key, { version: 1, state });
       return 1;
     }
-    const patch = compare(current.state as object, state as object) as JsonPatchOp[];
+    const patch = diff(current.state, state);
     if (patch.length === 0) {
       this.held.set(key, current);
       return current.version;

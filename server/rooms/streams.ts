@@ -22,7 +22,14 @@ export function roomStream(db: Db): StreamKind<{ id: string }> {
     },
     async build({ id }): Promise<RoomScreenState> {
       const room = await db.room.findUniqueOrThrow({ where: { id } });
-      return { room: roomSummary(room), centerName: await centerName(db), session: null };
+      const live = await db.openingSession.findFirst({
+        where: { lot: { roomId: id }, stage: { not: "closed" } },
+        include: { lot: { include: { project: true } } },
+      });
+      const session = live
+        ? { kind: "opening" as const, lotId: live.lotId, stream: `opening:${live.lotId}`, stage: live.stage, title: `${live.lot.project.name} ${live.lot.name}` }
+        : null;
+      return { room: roomSummary(room), centerName: await centerName(db), session };
     },
   };
 }
@@ -41,7 +48,7 @@ export function wallStream(db: Db, presence: PresenceRegistry): StreamKind<{ id:
         centerName: await centerName(db),
         rooms: rooms.map((r) => ({
           ...roomSummary(r),
-          devices: r.devices.map((d) => deviceSummary({ ...d, lastSeenAt: null }, presence.isOnline(d.id))),
+          devices: r.devices.map((d) => deviceSummary(d, presence.isOnline(d.id))),
         })),
       };
     },

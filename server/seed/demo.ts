@@ -17,7 +17,18 @@ export const demoUsers: { username: string; displayName: string; role: Role }[] 
   { username: "bidder", displayName: "投标人 李强（华建集团）", role: "bidder" },
   { username: "expert", displayName: "评标专家 陈静", role: "expert" },
   { username: "supervisor", displayName: "监督 赵刚", role: "supervisor" },
+  // Escrow keys are split 2-of-3 among three supervisors.
+  { username: "supervisor2", displayName: "监督 孙丽", role: "supervisor" },
+  { username: "supervisor3", displayName: "监督 周涛", role: "supervisor" },
+  { username: "bidder2", displayName: "投标人 吴昊（江南路桥）", role: "bidder" },
+  { username: "bidder3", displayName: "投标人 郑洁（远洋建设）", role: "bidder" },
 ];
+
+const demoCompanies: Record<string, { name: string; first17: string; contact: string }> = {
+  bidder: { name: "华建集团有限公司", first17: "91320500MA1HJ0001", contact: "李强 138-0000-0001" },
+  bidder2: { name: "江南路桥工程有限公司", first17: "91320500MA1JN0002", contact: "吴昊 138-0000-0002" },
+  bidder3: { name: "远洋建设股份有限公司", first17: "91320500MA1YY0003", contact: "郑洁 138-0000-0003" },
+};
 
 export interface DemoDevice {
   code: string;
@@ -67,13 +78,12 @@ export async function seedDemo(db: Db): Promise<{ devices: DemoDevice[] } | null
       await tx.device.create({ data: { roomId: rooms[room].id, code, name, kind, keyHash: hashDeviceKey(key) } });
       devices.push({ code, name, kind, room: rooms[room].name, key });
     }
-    const company = await tx.company.create({
-      data: { centerId: center.id, name: "华建集团有限公司", creditCode: credit("91320500MA1HJ0001"), contact: "李强 138-0000-0001" },
-    });
     for (const u of demoUsers) {
-      await tx.user.create({
-        data: { ...u, passwordHash, companyId: u.role === "bidder" ? company.id : null },
-      });
+      const c = demoCompanies[u.username];
+      const company = c
+        ? await tx.company.create({ data: { centerId: center.id, name: c.name, creditCode: credit(c.first17), contact: c.contact } })
+        : null;
+      await tx.user.create({ data: { ...u, passwordHash, companyId: company?.id ?? null } });
     }
     await appendAudit(tx, {
       actor: { kind: "system", id: "seed", role: "system" },

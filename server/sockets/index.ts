@@ -38,6 +38,17 @@ export function wireSockets(io: HallIo, app: AppContext): void {
     }
   });
 
+  // A logged-out token's open sockets are told and dropped at once.
+  app.events.on("auth.tokenRevoked", ({ tokenId }) => {
+    for (const [, s] of io.sockets.sockets) {
+      const p = s.data.principal as Principal | undefined;
+      if (p?.kind === "user" && p.tokenId === tokenId) {
+        s.emit("auth:expired", { reason: "logged out" });
+        s.disconnect(true);
+      }
+    }
+  });
+
   io.on("connection", (socket: HallSocket) => {
     const principal = socket.data.principal;
     const log = app.log.child({ socket: socket.id, who: principal.kind === "user" ? principal.username : principal.code });

@@ -1,0 +1,61 @@
+// `npm run verify-draw -- --file draw.json` or `npm run verify-draw -- --lot LOT_CODE`:
+// replays a published draw (commit-reveal) and says whether it matches.
+// The record is what GET /api/lots/:lotId/draw-record publishes.
+// Exit 0: matches; 1: does not match; 2: usage or lookup error.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { DrawConfig, DrawResult } from "@contracts/opening";
+import { loadConfig } from "../server/config";
+import { createDb } from "../server/db";
+import { verifyDraw } from "../server/opening/draws";
+import { drawRecord } from "../server/opening/queries";
+
+const Record = z.object({
+  lotCode: z.string(),
+  config: DrawConfig,
+  seedHash: z.string(),
+  seed: z.string().nullable(),
+  picks: z.array(z.array(z.number())),
+  result: DrawResult.nullable(),
+});
+
+async function load(args: string[]) {
+  const at = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const file = at("--file");
+  const lot = at("--lot");
+  if (file) return Record.parse(JSON.parse(readFileSync(file, "utf8")));
+  if (lot) {
+    const db = createDb(loadConfig().databaseUrl);
+    try {
+      const row = await db.lot.findUnique({ where: { code: lot } });
+      if (!row) throw new Error(`no lot with code ${lot}`);
+      return Record.parse(await drawRecord(db, row.id));
+    } finally {
+      await db.$disconnect();
+    }
+  }
+  throw new Error("usage: npm run verify-draw -- --file draw.json | --lot LOT_CODE");
+}
+
+load(process.argv.slice(2)).then(
+  (rec) => {
+    if (!rec.seed) {
+      console.log(`lot ${rec.lotCode}: the seed has not been revealed yet (commitment ${rec.seedHash})`);
+      process.exit(2);
+    }
+    const res = verifyDraw({ ...rec, seed: rec.seed });
+    if (res.ok) {
+      console.log(`lot ${rec.lotCode}: draw MATCHES its commitment ${rec.seedHash} and replays to ${JSON.stringify(rec.result)}`);
+      process.exit(0);
+    }
+    console.log(`lot ${rec.lotCode}: draw DOES NOT MATCH: ${res.reason}`);
+    process.exit(1);
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,168 @@
+// Decryption at the opening. The bidder recovers its bid's content key on its
+// own side (browser or any tool) and hands in only that key; the server then
+// streams the envelope through AES, checks the ZIP and validates bid.json.
+// A wrong key is a clear error and another try until the window closes.
+import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { z } from "zod";
+import { BidField, BidJson, Stage, type BidSummary } from "@contracts/opening";
+import { appendAudit } from "../audit/chain";
+import { actorOf, type Principal } from "../auth/principal";
+import type { AppContext } from "../context";
+import { AppError } from "../errors";
+import { asBidder } from "./bids";
+import { decodeShare, rebuildEscrowKey } from "./escrow";
+import { assertLotAgent } from "./projects";
+import { loadSession } from "./session";
+import { checkBidZip, decryptToFile, findRecipient, inspectEnvelope, isSealingError, unwrapKey } from "./sealing";
+
+type Session = Awaited<ReturnType<typeof loadSession>>;
+type BidRow = NonNullable<Awaited<ReturnType<AppContext["db"]["bid"]["findFirst"]>>>;
+
+/** Decrypts one bid with a content key; on success records its summary. Throws typed errors; stores nothing on failure but the try. */
+async function openBid(app: AppContext, s: Session, bid: BidRow, key: Buffer, actor: Principal | null, how: "bidder" | "escrow"): Promise<BidSummary> {
+  const zipPath = join(app.dirs.bids, s.lotId, `${bid.id}.zip`);
+  const company = await app.db.company.findUniqueOrThrow({ where: { id: bid.companyId } });
+  let summary: BidSummary;
+  let plainSha256: string;
+  try {
+    const env = await inspectEnvelope(bid.filePath);
+    const out = await decryptToFile(bid.filePath, key, zipPath, env);
+    plainSha256 = out.sha256;
+    const zip = await checkBidZip(zipPath, { maxTotalBytes: 4 * Number(s.lot.maxBidBytes) });
+    const parsed = BidJson.safeParse(zip.bidJson);
+    if (!parsed.success) {
+      throw new AppError("BID_JSON_INVALID", `bid.json: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ")}`);
+    }
+    const j = parsed.data;
+    if (j.lotCode !== s.lot.code) throw new AppError("BID_JSON_INVALID", `bid.json is for lot ${j.lotCode}, not ${s.lot.code}`);
+    if (j.bidderCreditCode !== company.creditCode) throw new AppError("BID_JSON_INVALID", "bid.json names another bidder's credit code");
+    const fields = z.array(BidField).parse(JSON.parse(s.lot.bidFields));
+    for (const f of fields) {
+      const v = (j as Record<string, unknown>)[f.key] ?? j.fields[f.key];
+      if (f.required && (v === undefined || v === "")) throw new AppError("BID_JSON_INVALID", `bid.json lacks ${f.key} (${f.label})`);
+      if (v !== undefined && f.type === "integer" && !Number.isInteger(v)) throw new AppError("BID_JSON_INVALID", `bid.json ${f.key} must be a whole number`);
+    }
+    summary = {
+      priceFen: j.price,
+      durationDays: j.durationDays ?? null,
+      quality: j.quality ?? null,
+      projectManager: j.projectManager ?? null,
+      fields: j.fields,
+      documents: zip.entries.filter((e) => !e.isDirectory).map((e) => ({ name: e.name, size: e.size })),
+    };
+  } catch (err) {
+    await rm(zipPath, { force: true });
+    const e = isSealingError(err) ? new AppError(err.code, err.message) : err;
+    if (e instanceof AppError) {
+      await app.db.bid.update({ where: { id: bid.id }, data: { decryptTries: { increment: 1 }, lastError: `${e.code}: ${e.message}`.slice(0, 500) } });
+      app.events.emit("opening.changed", { lotId: s.lotId, roomId: s.lot.roomId, companyIds: [bid.companyId] });
+    }
+    throw e;
+  }
+  await app.db.$transaction(async (tx) => {
+    const { count } = await tx.bid.updateMany({
+      where: { id: bid.id, status: bid.status },
+      data: { status: "decrypted", decryptedAt: new Date(), summary: JSON.stringify(summary), plainSha256, decryptTries: { increment: 1 }, lastError: null },
+    });
+    if (count !== 1) throw new AppError("CONFLICT", "This bid changed meanwhile");
+    await appendAudit(tx, {
+      actor: actor ? actorOf(actor) : { kind: "system", id: "escrow", role: "system" },
+      action: how === "bidder" ? "opening.decrypt" : "opening.escrowDecrypt",
+      target: `lot:${s.lotId}`,
+      payload: { bidId: bid.id, plainSha256, priceFen: summary.priceFen },
+    });
+  });
+  app.events.emit("opening.changed", { lotId: s.lotId, roomId: s.lot.roomId, companyIds: [bid.companyId] });
+  return summary;
+}
+
+export async function submitKey(app: AppContext, principal: Principal, lotId: string, keyHex: string) {
+  const bidder = asBidder(principal);
+  const s = await loadSession(app, lotId);
+  if (["signin", "bidders-published"].includes(s.stage)) throw new AppError("KEY_BEFORE_WINDOW", "The decryption window has not opened yet");
+  if (s.stage !== "decrypting" || (s.decryptEndsAt && new Date() >= s.decryptEndsAt)) throw new AppError("WINDOW_CLOSED", "The decryption window is closed");
+  const signed = await app.db.signIn.findUnique({ where: { sessionId_companyId: { sessionId: s.id, companyId: bidder.companyId } } });
+  if (!signed) throw new AppError("NOT_SIGNED_IN", "Sign in to the opening before decrypting");
+  const bid = await app.db.bid.findFirst({ where: { lotId, companyId: bidder.companyId, status: { in: ["sealed", "decrypted"] } } });
+  if (!bid) throw new AppError("NO_BID", "Your company has no sealed bid on this lot");
+  if (bid.status === "decrypted") throw new AppError("ALREADY_DECRYPTED", "Your bid is already decrypted");
+  // Its length is checked against the envelope's cipher by decryptToFile (ENVELOPE_WRONG_KEY).
+  const key = Buffer.from(keyHex, "hex");
+  const summary = await openBid(app, s, bid, key, principal, "bidder");
+  return { bidId: bid.id, summary };
+}
+
+/** Ends the window: by the agent once every bid is settled, or by its timer. Undecrypted bids fail (the bidder's fault). */
+export async function endDecryption(app: AppContext, principal: Principal | null, lotId: string) {
+  const s = await loadSession(app, lotId);
+  if (principal) assertLotAgent(principal, s.lot);
+  if (s.stage !== "decrypting") {
+    if (!principal) return { lotId, stage: Stage.parse(s.stage) }; // a late timer: nothing to do
+    throw new AppError("STAGE_CONFLICT", "The decryption window is not open");
+  }
+  const pending = await app.db.bid.findMany({ where: { lotId, status: "sealed" } });
+  const windowOver = !s.decryptEndsAt || new Date() >= s.decryptEndsAt;
+  if (principal && pending.length > 0 && !windowOver) {
+    throw new AppError("WINDOW_STILL_OPEN", `${pending.length} bid(s) are not decrypted yet and the window is still open`);
+  }
+  await app.db.$transaction(async (tx) => {
+    const { count } = await tx.openingSession.updateMany({ where: { id: s.id, stage: "decrypting" }, data: { stage: "announcing" } });
+    if (count !== 1) throw new AppError("STAGE_CONFLICT", "The window was already closed");
+    for (const b of pending) await tx.bid.update({ where: { id: b.id }, data: { status: "failed-bidder", lastError: b.lastError ?? "not decrypted within the window" } });
+    await appendAudit(tx, {
+      actor: principal ? actorOf(principal) : { kind: "system", id: "timer", role: "system" },
+      action: "opening.endDecryption",
+      target: `lot:${lotId}`,
+      payload: { failed: pending.map((b) => b.id) },
+    });
+  });
+  app.timers.cancel(`decrypt:${lotId}`);
+  app.events.emit("opening.changed", { lotId, roomId: s.lot.roomId });
+  return { lotId, stage: "announcing" as const };
+}
+
+/** The agent records that a bid could not be decrypted through the platform's fault (电子招标投标办法 art. 31). */
+export async function markPlatformFault(app: AppContext, principal: Principal, bidId: string, reason: string) {
+  const bid = await app.db.bid.findUnique({ where: { id: bidId } });
+  if (!bid) throw new AppError("NOT_FOUND", `No bid ${bidId}`);
+  const s = await loadSession(app, bid.lotId);
+  assertLotAgent(principal, s.lot);
+  if (!["sealed", "failed-bidder"].includes(bid.status)) throw new AppError("STAGE_CONFLICT", `The bid is ${bid.status}`);
+  await app.db.$transaction(async (tx) => {
+    await tx.bid.update({ where: { id: bid.id }, data: { status: "failed-platform", lastError: `platform fault: ${reason}` } });
+    await appendAudit(tx, { actor: actorOf(principal), action: "opening.platformFault", target: `lot:${bid.lotId}`, payload: { bidId, reason } });
+  });
+  app.events.emit("opening.changed", { lotId: bid.lotId, roomId: s.lot.roomId, companyIds: [bid.companyId] });
+  return { bidId, status: "failed-platform" as const };
+}
+
+/** A supervisor hands back its escrow share for one failed-platform bid; the second share opens it. */
+export async function submitEscrowShare(app: AppContext, principal: Principal, bidId: string, shareText: string) {
+  if (principal.kind !== "user" || principal.role !== "supervisor") throw new AppError("FORBIDDEN", "Only supervisors hold escrow shares");
+  const bid = await app.db.bid.findUnique({ where: { id: bidId } });
+  if (!bid) throw new AppError("NOT_FOUND", `No bid ${bidId}`);
+  const s = await loadSession(app, bid.lotId);
+  if (new Date() < s.lot.openingTime) throw new AppError("TOO_EARLY", "Escrow keys are rebuilt only after the opening time");
+  if (bid.status !== "failed-platform") throw new AppError("ESCROW_NOT_ALLOWED", "Escrow opens only bids that failed through the platform's fault");
+  const share = decodeShare(shareText);
+  if (share.lotId !== bid.lotId) throw new AppError("ESCROW_SHARE_INVALID", "This share belongs to another lot");
+  const holder = await app.db.escrowShare.findUnique({ where: { lotId_index: { lotId: bid.lotId, index: share.index } } });
+  if (!holder || holder.supervisorId !== principal.userId) throw new AppError("FORBIDDEN", "This share was issued to another supervisor");
+  const have = app.escrow.add(bid.id, principal.userId, share.index, share.bytes);
+  await app.db.$transaction((tx) =>
+    appendAudit(tx, { actor: actorOf(principal), action: "escrow.submitShare", target: `lot:${bid.lotId}`, payload: { bidId, index: share.index } }),
+  );
+  if (have < 2) return { bidId, sharesHeld: have, opened: false as const };
+  const keyPem = await rebuildEscrowKey(app.escrow.take(bid.id), s.lot.escrowCertPem);
+  let contentKey: Buffer;
+  try {
+    const env = await inspectEnvelope(bid.filePath);
+    contentKey = unwrapKey(findRecipient(env, s.lot.escrowCertPem), keyPem);
+  } catch (err) {
+    if (isSealingError(err, "ENVELOPE_NOT_FOR_RECIPIENT")) throw new AppError("ESCROW_NOT_A_RECIPIENT", "This bid was not sealed to the escrow certificate");
+    throw isSealingError(err) ? new AppError(err.code, err.message) : err;
+  }
+  const summary = await openBid(app, s, bid, contentKey, null, "escrow");
+  return { bidId, sharesHeld: have, opened: true as const, summary };
+}

@@ -1,0 +1,150 @@
+// Live stream kinds of the opening: `opening:<lotId>` (public: projector,
+// wall, every participant) and `opening:<lotId>:company:<companyId>` (one
+// bidder's own view). Sealed content never appears: a bid's summary enters
+// the public view only once it is decrypted and the announcement has begun.
+import {
+  BidSummary,
+  BidStatus,
+  Category,
+  DrawConfig,
+  DrawResult,
+  Stage,
+  type OpeningBidderState,
+  type OpeningPublicState,
+} from "@contracts/opening";
+import type { Principal } from "../auth/principal";
+import type { Db } from "../db";
+import type { StreamKind } from "../live/streams";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const liveBid = { status: { notIn: ["replaced", "withdrawn"] } };
+
+async function canSeeLot(db: Db, p: Principal, lotId: string): Promise<boolean | "not-found"> {
+  const lot = await db.lot.findUnique({ where: { id: lotId }, select: { roomId: true } });
+  if (!lot) return "not-found";
+  if (p.kind === "device") return p.roomId === lot.roomId || p.deviceKind === "monitoring-wall";
+  if (p.role === "admin" || p.role === "agent" || p.role === "supervisor") return true;
+  if (p.role === "bidder" && p.companyId) return (await db.bid.count({ where: { lotId, companyId: p.companyId } })) > 0;
+  return false;
+}
+
+export async function buildOpeningPublic(db: Db, lotId: string): Promise<OpeningPublicState | null> {
+  const lot = await db.lot.findUniqueOrThrow({ where: { id: lotId }, include: { project: true, session: true } });
+  const s = lot.session;
+  if (!s) return null;
+  const stage = Stage.parse(s.stage);
+  const bids = await db.bid.findMany({ where: { lotId, ...liveBid }, orderBy: { submittedAt: "asc" } });
+  const companies = new Map((await db.company.findMany({ where: { id: { in: bids.map((b) => b.companyId) } } })).map((c) => [c.id, c]));
+  const signIns = new Map((await db.signIn.findMany({ where: { sessionId: s.id } })).map((x) => [x.companyId, x.mode as "onsite" | "online"]));
+  const confirms = new Map((await db.confirmation.findMany({ where: { sessionId: s.id } })).map((x) => [x.companyId, x.decision as "confirm" | "object" | "timeout"]));
+  const picks = new Set((await db.drawPick.findMany({ where: { sessionId: s.id } })).map((x) => x.companyId));
+  const objections = await db.objection.findMany({ where: { sessionId: s.id }, orderBy: { at: "asc" } });
+  const published = stage !== "signin";
+  const announcing = ["announcing", "drawing", "confirming", "closed"].includes(stage);
+  const name = (id: string) => companies.get(id)?.name ?? "";
+  const draw = DrawConfig.parse(JSON.parse(lot.drawParams));
+  const countdown =
+    stage === "decrypting" && s.decryptEndsAt
+      ? { label: "解密剩余时间", endsAt: s.decryptEndsAt.toISOString() }
+      : stage === "confirming" && s.confirmEndsAt
+        ? { label: "确认剩余时间", endsAt: s.confirmEndsAt.toISOString() }
+        : null;
+  const decrypted = bids.filter((b) => b.status === "decrypted" && b.summary).sort((a, b) => a.decryptedAt!.getTime() - b.decryptedAt!.getTime());
+  const tally = { confirmed: 0, objected: 0, timedOut: 0, pending: 0 };
+  for (const b of bids) {
+    const c = confirms.get(b.companyId);
+    if (c === "confirm") tally.confirmed++;
+    else if (c === "object") tally.objected++;
+    else if (c === "timeout") tally.timedOut++;
+    else tally.pending++;
+  }
+  return {
+    lot: {
+      id: lot.id,
+      code: lot.code,
+      name: lot.name,
+      projectCode: lot.project.code,
+      projectName: lot.project.name,
+      category: Category.parse(lot.project.category),
+      controlPriceFen: lot.controlPriceFen === null ? null : Number(lot.controlPriceFen),
+      roomId: lot.roomId,
+    },
+    stage,
+    openedAt: s.openedAt.toISOString(),
+    countdown,
+    bidCount: bids.length,
+    bidders: published
+      ? bids.map((b) => ({
+          companyId: b.companyId,
+          companyName: name(b.companyId),
+          signedIn: signIns.get(b.companyId) ?? null,
+          bidStatus: BidStatus.parse(b.status),
+          confirmation: confirms.get(b.companyId) ?? null,
+          picked: picks.has(b.companyId),
+        }))
+      : [],
+    announcements: announcing
+      ? decrypted.map((b, i) => ({ order: i + 1, companyName: name(b.companyId), summary: BidSummary.parse(JSON.parse(b.summary!)) }))
+      : [],
+    draw:
+      draw.kind === "none" || !s.drawSeedHash
+        ? null
+        : { config: draw, seedHash: s.drawSeedHash, seed: s.drawSeed, result: s.drawResult ? DrawResult.parse(JSON.parse(s.drawResult)) : null },
+    tally,
+    objections: objections.map((o) => ({ id: o.id, companyName: name(o.companyId), text: o.text, at: o.at.toISOString(), answer: o.answer, answeredAt: iso(o.answeredAt) })),
+    closedAt: iso(s.closedAt),
+    recordSha256: s.recordSha256,
+  };
+}
+
+export function openingStream(db: Db): StreamKind<{ lotId: string }> {
+  return {
+    prefix: "opening",
+    parse: (key) => {
+      const m = /^opening:([A-Za-z0-9-]{1,64})$/.exec(key);
+      return m ? { lotId: m[1]! } : null;
+    },
+    authorize: (p, { lotId }) => canSeeLot(db, p, lotId),
+    build: ({ lotId }) => buildOpeningPublic(db, lotId),
+  };
+}
+
+export function openingCompanyStream(db: Db): StreamKind<{ lotId: string; companyId: string }> {
+  return {
+    prefix: "opening-company",
+    parse: (key) => {
+      const m = /^opening:([A-Za-z0-9-]{1,64}):company:([A-Za-z0-9-]{1,64})$/.exec(key);
+      return m ? { lotId: m[1]!, companyId: m[2]! } : null;
+    },
+    async authorize(p, { lotId, companyId }) {
+      if ((await db.lot.count({ where: { id: lotId } })) === 0) return "not-found";
+      return p.kind === "user" && p.role === "bidder" && p.companyId === companyId;
+    },
+    async build({ lotId, companyId }): Promise<OpeningBidderState> {
+      const s = await db.openingSession.findUnique({ where: { lotId } });
+      const bid = await db.bid.findFirst({ where: { lotId, companyId, ...liveBid }, orderBy: { submittedAt: "desc" } });
+      const sign = s ? await db.signIn.findUnique({ where: { sessionId_companyId: { sessionId: s.id, companyId } } }) : null;
+      const conf = s ? await db.confirmation.findUnique({ where: { sessionId_companyId: { sessionId: s.id, companyId } } }) : null;
+      const pick = s ? await db.drawPick.findUnique({ where: { sessionId_companyId: { sessionId: s.id, companyId } } }) : null;
+      return {
+        lotId,
+        companyId,
+        stage: s ? Stage.parse(s.stage) : "signin",
+        signedIn: (sign?.mode as "onsite" | "online" | undefined) ?? null,
+        bid: bid
+          ? {
+              bidId: bid.id,
+              status: BidStatus.parse(bid.status),
+              sha256: bid.sha256,
+              sizeBytes: Number(bid.sizeBytes),
+              submittedAt: bid.submittedAt.toISOString(),
+              decryptTries: bid.decryptTries,
+              lastError: bid.lastError,
+            }
+          : null,
+        picks: pick ? (JSON.parse(pick.picks) as number[]) : null,
+        confirmation: (conf?.decision as "confirm" | "object" | "timeout" | undefined) ?? null,
+      };
+    },
+  };
+}
