@@ -31,6 +31,14 @@ describe("HTTP basics", () => {
     expect((await fetch(`${t.url}/api/unknown`)).status).toBe(404); // API paths never fall back to the page
   });
 
+  it("publishes the platform certificate and the OpenSSL key-recovery script to anyone", async () => {
+    const cert = await t.api<{ certificatePem: string; caCertificatePem: string }>("GET", "/api/platform/certificate");
+    expect(cert.body.ok && cert.body.data.certificatePem).toContain("BEGIN CERTIFICATE");
+    const script = await fetch(`${t.url}/api/platform/recover-key.sh`);
+    expect(script.headers.get("content-type")).toContain("text/plain");
+    expect(await script.text()).toMatch(/^#!\/bin\/sh\n[\s\S]*openssl pkeyutl -decrypt/);
+  });
+
   it("sends security headers", async () => {
     const res = await fetch(`${t.url}/healthz`);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");

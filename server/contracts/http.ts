@@ -30,8 +30,8 @@ export interface RouteContract<B extends z.ZodType = z.ZodType, O extends z.ZodT
   summary: string;
   /** "raw": the body is a byte stream (a sealed bid), not JSON. Default "json". */
   body?: "json" | "raw";
-  /** "pdf": the answer is a file, not the JSON envelope (errors still are). Default "json". */
-  produces?: "json" | "pdf";
+  /** "pdf"/"text": the answer is a file, not the JSON envelope (errors still are). Default "json". */
+  produces?: "json" | "pdf" | "text";
 }
 const route = <B extends z.ZodType, O extends z.ZodType>(c: RouteContract<B, O>) => c;
 const people = ["admin", "agent", "bidder", "expert", "supervisor"] as const;
@@ -197,6 +197,15 @@ export const routes = {
     output: z.object({ certificatePem: z.string(), caCertificatePem: z.string() }),
     audience: ["public"],
     summary: "The platform certificate that signs receipts and records, and its CA",
+  }),
+  keyRecoveryScript: route({
+    method: "GET",
+    path: "/api/platform/recover-key.sh",
+    input: z.object({}),
+    output: z.unknown(),
+    audience: ["public"],
+    summary: "A shell script that recovers a bid's content key with OpenSSL alone (sh recover-key.sh bid.p7m cert.pem key.pem)",
+    produces: "text",
   }),
 } as const satisfies Record<string, RouteContract>;
 

@@ -14,6 +14,7 @@ import { myBids, submitBid, withdrawBid } from "../opening/bids";
 import { submitKey } from "../opening/decryption";
 import { assertMayReadLot, drawRecord } from "../opening/queries";
 import { readOpeningRecord } from "../opening/record";
+import { OPENSSL_KEY_RECOVERY_SH } from "../opening/sealing/openssl-recipe";
 
 const person = (p: Principal | null) => {
   if (!p || p.kind !== "user") throw new AppError("UNAUTHENTICATED", "Log in first");
@@ -55,4 +56,5 @@ export function mountApiRoutes(server: Express, app: AppContext): void {
     certificatePem: app.pki.platform.certPem,
     caCertificatePem: app.pki.ca.certPem,
   }));
+  mount(server, app, routes.keyRecoveryScript, async () => OPENSSL_KEY_RECOVERY_SH);
 }
