@@ -20,7 +20,9 @@ import { mountClient } from "./http/static";
 import { wireBroadcaster } from "./live/broadcaster";
 import { LiveHub } from "./live/hub";
 import { createLogger, type Logger } from "./logger";
-import { roomStream, wallStream } from "./rooms/streams";
+import { roomStream } from "./rooms/streams";
+import { boardStream, shanghaiDay, wallStream } from "./rooms/wall";
+import { startPresenceSweeper } from "./devices/registry";
 import { wireSockets } from "./sockets";
 import { AppError } from "./errors";
 import { join } from "node:path";
@@ -65,12 +67,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   const io: App["io"] = new Server(http, {
     maxHttpBufferSize: 1e6,
     serveClient: false,
-    pingInterval: 10_000,
-    pingTimeout: 5_000,
+    // A dropped device is noticed within ~8 s (the wall must show it offline within 10 s).
+    pingInterval: 4_000,
+    pingTimeout: 4_000,
   });
 
   const events = new DomainEventBus();
-  const presence = new PresenceRegistry();
+  const presence = new PresenceRegistry(config.deviceSilenceMs);
   const hub = new LiveHub(db, io, log.child({ mod: "live" }), config.live);
   const ctx: AppContext = {
     config,
@@ -78,6 +81,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     log,
     events,
     hub,
+    io,
     presence,
     throttle: new LoginThrottle(config.login.maxFailures, config.login.blockSeconds),
     pki: loadOrCreatePlatformPki(config.platformDir),
@@ -90,6 +94,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   hub.register(roomStream(db));
   hub.register(wallStream(db, presence));
   hub.register(deviceStream(db));
+  hub.register(boardStream(db));
   hub.register(openingStream(db));
   hub.register(openingCompanyStream(db));
   wireBroadcaster(events, hub, log);
@@ -101,6 +106,14 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   mountClient(server, ctx);
   server.use(errorMiddleware(ctx));
   hub.startTicks();
+  const stopSweeper = startPresenceSweeper(ctx);
+  // The entrance board shows "today" in Asia/Shanghai: refresh it when the day turns.
+  const armMidnight = () =>
+    ctx.timers.at("board:midnight", shanghaiDay().end, async () => {
+      await hub.refresh("board");
+      armMidnight();
+    });
+  armMidnight();
   await armAllTimers(ctx);
 
   let closed = false;
@@ -113,6 +126,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
       if (closed) return;
       closed = true;
       ctx.timers.close();
+      stopSweeper();
       await hub.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   LOGIN_BLOCK_SECONDS: intFrom(300, 1, 86400),
   LIVE_TICK_MS: intFrom(1000, 100, 60000),
   LIVE_KEEP_UPDATES: intFrom(500, 10, 100000),
+  /** A device unheard for this long shows offline on the wall. */
+  DEVICE_SILENCE_MS: intFrom(10000, 500, 600000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_PRETTY: z.enum(["true", "false"]).optional(),
   CLIENT_DIST: z.string().default("./client/dist"),
@@ -57,6 +59,7 @@ export interface Config {
   tokenTtlMs: number;
   login: { maxFailures: number; blockSeconds: number };
   live: { tickMs: number; keepUpdates: number };
+  deviceSilenceMs: number;
   log: { level: string; pretty: boolean };
   clientDist: string;
   platformDir: string;
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlMs: e.TOKEN_TTL_MINUTES * 60_000,
     login: { maxFailures: e.LOGIN_MAX_FAILURES, blockSeconds: e.LOGIN_BLOCK_SECONDS },
     live: { tickMs: e.LIVE_TICK_MS, keepUpdates: e.LIVE_KEEP_UPDATES },
+    deviceSilenceMs: e.DEVICE_SILENCE_MS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ? e.LOG_PRETTY === "true" : e.NODE_ENV === "development" },
     clientDist: isAbsolute(e.CLIENT_DIST) ? e.CLIENT_DIST : resolve(e.CLIENT_DIST),
     platformDir: e.PLATFORM_DIR ? resolve(e.PLATFORM_DIR) : join(dataDir, "platform"),

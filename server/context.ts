@@ -2,7 +2,7 @@
 import type { Config } from "./config";
 import type { Db } from "./db";
 import type { DomainEventBus } from "./domain-events";
-import type { LiveHub } from "./live/hub";
+import type { HallIo, LiveHub } from "./live/hub";
 import type { Logger } from "./logger";
 import type { LoginThrottle } from "./auth/throttle";
 import type { PresenceRegistry } from "./devices/presence";
@@ -17,6 +17,7 @@ export interface AppContext {
   log: Logger;
   events: DomainEventBus;
   hub: LiveHub;
+  io: HallIo;
   throttle: LoginThrottle;
   presence: PresenceRegistry;
   pki: PlatformPki;

@@ -5,6 +5,9 @@ import { EventEmitter } from "node:events";
 export interface DomainEvents {
   "room.noticeChanged": { roomId: string };
   "device.presenceChanged": { deviceId: string; roomId: string; online: boolean };
+  "device.healthChanged": { deviceId: string; roomId: string };
+  /** A device was added, re-keyed or revoked. */
+  "device.registryChanged": { deviceId: string; roomId: string };
   "opening.lotsChanged": { projectId: string };
   "auth.tokenRevoked": { tokenId: string };
   /** Anything about a lot's bids or live opening changed (stage, sign-in, decryption, …). */

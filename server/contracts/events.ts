@@ -6,7 +6,15 @@ import { z } from "zod";
 import type { Ack, Audience } from "./common";
 import { LiveJoinInput, LiveJoinResult, LiveLeaveInput, LiveLeaveResult, LiveTick, LiveUpdate, StreamKey } from "./live";
 import { SetNoticeInput, SetNoticeResult } from "./rooms";
-import { HeartbeatInput, HeartbeatResult, WhoAmIResult } from "./devices";
+import {
+  DeviceCommandAck,
+  DeviceCommandMessage,
+  DeviceHealth,
+  HeartbeatResult,
+  SendCommandInput,
+  SendCommandResult,
+  WhoAmIResult,
+} from "./devices";
 import { Empty } from "./auth";
 import {
   AnswerObjectionInput,
@@ -61,10 +69,16 @@ export const clientEvents = {
     summary: "A device learns its identity, room and channel",
   }),
   "device:heartbeat": ev({
-    input: HeartbeatInput,
+    input: DeviceHealth,
     output: HeartbeatResult,
     audience: ["device"],
-    summary: "A device reports its health",
+    summary: "A device reports its health (every few seconds; silence for 10 s marks it offline)",
+  }),
+  "device:sendCommand": ev({
+    input: SendCommandInput,
+    output: SendCommandResult,
+    audience: ["admin"],
+    summary: "Send a remote command to a device and wait for its acknowledgement",
   }),
   ...openingEvents(),
 } as const satisfies Record<string, EventContract>;
@@ -169,7 +183,13 @@ export const serverEvents = {
 
 export type ServerToClientEvents = {
   [E in keyof typeof serverEvents]: (payload: z.output<(typeof serverEvents)[E]>) => void;
+} & {
+  /** To a device: carry out a command and answer through the acknowledgement. */
+  "device:command": (msg: DeviceCommandMessage, ack: (res: DeviceCommandAck) => void) => void;
 };
+
+/** Schemas of server→device messages that expect an answer. */
+export const deviceCommandWire = { message: DeviceCommandMessage, ack: DeviceCommandAck } as const;
 
 export const isClientEvent = (name: string): name is ClientEventName =>
   Object.prototype.hasOwnProperty.call(clientEvents, name);

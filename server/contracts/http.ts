@@ -19,6 +19,7 @@ import {
   DrawResult,
 } from "./opening";
 import { Id } from "./common";
+import { CreateDeviceInput, DeviceAdminView, DeviceWithKey } from "./devices";
 
 export interface RouteContract<B extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -197,6 +198,38 @@ export const routes = {
     output: z.object({ certificatePem: z.string(), caCertificatePem: z.string() }),
     audience: ["public"],
     summary: "The platform certificate that signs receipts and records, and its CA",
+  }),
+  listDevices: route({
+    method: "GET",
+    path: "/api/devices",
+    input: z.object({}),
+    output: z.array(DeviceAdminView),
+    audience: ["admin", "supervisor"],
+    summary: "Every device with its room, online state and last reported health",
+  }),
+  createDevice: route({
+    method: "POST",
+    path: "/api/devices",
+    input: CreateDeviceInput,
+    output: DeviceWithKey,
+    audience: ["admin"],
+    summary: "Register a device; its key is shown once",
+  }),
+  rotateDeviceKey: route({
+    method: "POST",
+    path: "/api/devices/:deviceId/rotate-key",
+    input: z.object({ deviceId: Id }),
+    output: DeviceWithKey,
+    audience: ["admin"],
+    summary: "Give a device a new key (the old one stops working; its sockets are dropped)",
+  }),
+  revokeDevice: route({
+    method: "POST",
+    path: "/api/devices/:deviceId/revoke",
+    input: z.object({ deviceId: Id }),
+    output: DeviceAdminView,
+    audience: ["admin"],
+    summary: "Revoke a device's key; its sockets are dropped",
   }),
   keyRecoveryScript: route({
     method: "GET",

@@ -48,11 +48,62 @@ export const RoomScreenState = z.object({
 });
 export type RoomScreenState = z.infer<typeof RoomScreenState>;
 
+/** What the wall shows of a device's health (rounded, so noise does not churn the wall). */
+export const HealthShown = z.object({
+  rttMs: z.number().nullable(),
+  memoryMb: z.number(),
+  version: z.string().nullable(),
+  projector: z
+    .object({ reachable: z.boolean(), power: z.string(), faults: z.array(z.string()), problem: z.string().nullable() })
+    .nullable(),
+});
+
+export const WallAlert = z.object({
+  /** Stable while the condition lasts (e.g. `device-offline:<deviceId>`). */
+  id: z.string(),
+  kind: z.enum(["device-offline", "projector-fault", "decryption-failing"]),
+  severity: z.enum(["warning", "error"]),
+  roomId: Id,
+  message: z.string(),
+  since: IsoTime,
+});
+export type WallAlert = z.infer<typeof WallAlert>;
+
+export const WallRoom = RoomSummary.extend({
+  devices: z.array(DeviceSummary.extend({ health: HealthShown.nullable() })),
+  /** The live session in the room, if any: its stage and who is present. */
+  session: z
+    .object({ kind: z.enum(["opening"]), lotId: Id, title: z.string(), stage: z.string(), bidders: z.number(), signedIn: z.number() })
+    .nullable(),
+});
+export type WallRoom = z.infer<typeof WallRoom>;
+
 /** State of the `wall` stream: the supervisors' monitoring wall. */
 export const WallState = z.object({
   centerName: z.string(),
-  rooms: z.array(RoomSummary.extend({ devices: z.array(DeviceSummary) })),
+  rooms: z.array(WallRoom),
+  alerts: z.array(WallAlert),
 });
 export type WallState = z.infer<typeof WallState>;
+
+/** State of the `board` stream: the entrance board — today's sessions across all halls. */
+export const BoardState = z.object({
+  centerName: z.string(),
+  /** Today in Asia/Shanghai, YYYY-MM-DD. */
+  date: z.string(),
+  sessions: z.array(
+    z.object({
+      lotId: Id,
+      projectCode: z.string(),
+      projectName: z.string(),
+      lotName: z.string(),
+      roomName: z.string(),
+      openingTime: IsoTime,
+      /** scheduled, a live stage (signin, decrypting, …), or closed. */
+      state: z.string(),
+    }),
+  ),
+});
+export type BoardState = z.infer<typeof BoardState>;
 
 export const RoomList = z.array(RoomSummary);

@@ -1,5 +1,8 @@
-import type { HeartbeatInput } from "@contracts/devices";
-import type { DeviceSelf } from "@contracts/devices";
+import { randomUUID } from "node:crypto";
+import { DeviceCommandAck, type DeviceCommand, type DeviceHealth, type DeviceSelf } from "@contracts/devices";
+import { appendAudit } from "../audit/chain";
+import { actorOf } from "../auth/principal";
+import type { HallIo } from "../live/hub";
 import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
 import type { DomainEventBus } from "../domain-events";
@@ -27,20 +30,91 @@ export async function deviceSelf(db: Db, deviceId: string): Promise<DeviceSelf> 
   };
 }
 
-/** A device's socket connected: mark it online (presence is not audited: it is not a command of a person). */
+/** Publishes presence flips (online ↔ offline) as domain events; called on connect, disconnect and by the sweeper. */
+export async function publishPresence(deps: DeviceDeps): Promise<void> {
+  const flips = deps.presence.flips([]);
+  if (flips.length === 0) return;
+  const rows = await deps.db.device.findMany({ where: { id: { in: flips.map((f) => f.deviceId) } }, select: { id: true, roomId: true } });
+  const room = new Map(rows.map((r) => [r.id, r.roomId]));
+  const now = new Date();
+  await deps.db.device.updateMany({ where: { id: { in: flips.map((f) => f.deviceId) } }, data: { lastSeenAt: now } });
+  for (const f of flips) {
+    const roomId = room.get(f.deviceId);
+    if (roomId) deps.events.emit("device.presenceChanged", { deviceId: f.deviceId, roomId, online: f.online });
+  }
+}
+
+/** A device's socket connected (presence is not audited: it is not a command of a person). */
 export async function deviceConnected(deps: DeviceDeps, p: DevicePrincipal): Promise<void> {
-  const cameOnline = deps.presence.connected(p.deviceId);
-  await deps.db.device.update({ where: { id: p.deviceId }, data: { lastSeenAt: new Date() } });
-  if (cameOnline) deps.events.emit("device.presenceChanged", { deviceId: p.deviceId, roomId: p.roomId, online: true });
+  deps.presence.connected(p.deviceId);
+  await publishPresence(deps);
 }
 
 export async function deviceDisconnected(deps: DeviceDeps, p: DevicePrincipal): Promise<void> {
-  const wentOffline = deps.presence.disconnected(p.deviceId);
-  await deps.db.device.update({ where: { id: p.deviceId }, data: { lastSeenAt: new Date() } });
-  if (wentOffline) deps.events.emit("device.presenceChanged", { deviceId: p.deviceId, roomId: p.roomId, online: false });
+  deps.presence.disconnected(p.deviceId);
+  await publishPresence(deps);
 }
 
-export async function heartbeat(deps: DeviceDeps, p: DevicePrincipal, input: HeartbeatInput) {
+export async function heartbeat(deps: DeviceDeps, p: DevicePrincipal, input: DeviceHealth) {
+  const before = deps.presence.get(p.deviceId)?.health;
   deps.presence.heartbeat(p.deviceId, input);
+  await publishPresence(deps);
+  // Only a change the wall shows is worth an update (not uptime ticking on).
+  if (JSON.stringify(healthShown(before ?? null)) !== JSON.stringify(healthShown(input))) {
+    deps.events.emit("device.healthChanged", { deviceId: p.deviceId, roomId: p.roomId });
+  }
   return { serverTime: new Date().toISOString() };
+}
+
+/** The part of a device's health the monitoring wall shows (rounded so noise does not churn the wall). */
+export function healthShown(h: DeviceHealth | null) {
+  if (!h) return null;
+  return {
+    rttMs: h.rttMs === undefined ? null : Math.round(h.rttMs / 50) * 50,
+    memoryMb: Math.round(h.memoryMb / 50) * 50,
+    version: h.version ?? null,
+    projector: h.projector
+      ? {
+          reachable: h.projector.reachable,
+          power: h.projector.power,
+          faults: h.projector.errors ? Object.entries(h.projector.errors).filter(([, v]) => v !== "ok").map(([k, v]) => `${k}:${v}`) : [],
+          problem: h.projector.problem,
+        }
+      : null,
+  };
+}
+
+/** The Socket.IO room every socket of one device is in. */
+export const deviceRoom = (deviceId: string) => `dev:${deviceId}`;
+
+/**
+ * Sends a command to a device and waits for its acknowledgement. Audited before sending.
+ * Typed errors: NOT_FOUND, DEVICE_REVOKED, DEVICE_OFFLINE, DEVICE_TIMEOUT, MALFORMED_ACK.
+ */
+export async function sendCommand(
+  deps: DeviceDeps & { io: HallIo },
+  principal: Principal,
+  input: { deviceId: string; command: DeviceCommand; timeoutMs: number },
+) {
+  const d = await deps.db.device.findUnique({ where: { id: input.deviceId } });
+  if (!d) throw new AppError("NOT_FOUND", `No device ${input.deviceId}`);
+  if (d.revokedAt) throw new AppError("DEVICE_REVOKED", "This device is revoked");
+  if (!deps.presence.isOnline(d.id)) throw new AppError("DEVICE_OFFLINE", `${d.name} (${d.code}) is offline`);
+  const commandId = randomUUID();
+  await deps.db.$transaction((tx) =>
+    appendAudit(tx, { actor: actorOf(principal), action: "device.command", target: `device:${d.id}`, payload: { commandId, command: input.command } }),
+  );
+  let answers: unknown[];
+  try {
+    answers = await deps.io.to(deviceRoom(d.id)).timeout(input.timeoutMs).emitWithAck("device:command", { commandId, command: input.command });
+  } catch {
+    throw new AppError("DEVICE_TIMEOUT", `${d.name} did not answer within ${input.timeoutMs} ms`);
+  }
+  const first = answers[0];
+  const ack = DeviceCommandAck.safeParse(first);
+  if (!ack.success || ack.data.commandId !== commandId) {
+    throw new AppError("MALFORMED_ACK", `${d.name} answered with something that is not an acknowledgement of this command`);
+  }
+  const detail = ack.data.detail ?? ack.data.error?.message;
+  return { deviceId: d.id, commandId, ok: ack.data.ok, ...(detail ? { detail } : {}) };
 }

@@ -1,47 +1,70 @@
 // Which devices are connected to this process right now, with their last
-// reported health. (The scale-out issue moves this behind Redis.)
-import type { HeartbeatInput } from "@contracts/devices";
+// reported health. A device counts as online while it has a socket and has
+// been heard (connect or heartbeat) within the silence limit (10 s).
+// (The scale-out issue moves this behind Redis.)
+import type { DeviceHealth } from "@contracts/devices";
 
 export interface DevicePresence {
   sockets: number;
   since: Date;
-  lastHeartbeatAt: Date | null;
-  health: HeartbeatInput | null;
+  lastHeardAt: Date;
+  health: DeviceHealth | null;
 }
 
 export class PresenceRegistry {
   private readonly byDevice = new Map<string, DevicePresence>();
+  /** Online state last published, to notice flips. */
+  private readonly published = new Map<string, boolean>();
 
-  /** Returns true when the device just came online. */
-  connected(deviceId: string): boolean {
+  constructor(private readonly silenceMs = 10_000) {}
+
+  connected(deviceId: string): void {
     const p = this.byDevice.get(deviceId);
     if (p) {
       p.sockets++;
-      return false;
+      p.lastHeardAt = new Date();
+      return;
     }
-    this.byDevice.set(deviceId, { sockets: 1, since: new Date(), lastHeartbeatAt: null, health: null });
-    return true;
+    this.byDevice.set(deviceId, { sockets: 1, since: new Date(), lastHeardAt: new Date(), health: null });
   }
 
-  /** Returns true when the device just went offline. */
-  disconnected(deviceId: string): boolean {
+  disconnected(deviceId: string): void {
     const p = this.byDevice.get(deviceId);
-    if (!p) return false;
+    if (!p) return;
     p.sockets--;
-    if (p.sockets > 0) return false;
-    this.byDevice.delete(deviceId);
-    return true;
+    if (p.sockets <= 0) this.byDevice.delete(deviceId);
   }
 
-  heartbeat(deviceId: string, health: HeartbeatInput): void {
+  heartbeat(deviceId: string, health: DeviceHealth): void {
     const p = this.byDevice.get(deviceId);
     if (p) {
-      p.lastHeartbeatAt = new Date();
+      p.lastHeardAt = new Date();
       p.health = health;
     }
   }
 
-  isOnline(deviceId: string): boolean {
-    return this.byDevice.has(deviceId);
+  isOnline(deviceId: string, now = Date.now()): boolean {
+    const p = this.byDevice.get(deviceId);
+    return !!p && p.sockets > 0 && now - p.lastHeardAt.getTime() <= this.silenceMs;
+  }
+
+  get(deviceId: string): DevicePresence | undefined {
+    return this.byDevice.get(deviceId);
+  }
+
+  /** Devices whose online state differs from what was last published; marks them published. */
+  flips(knownIds: Iterable<string>): { deviceId: string; online: boolean }[] {
+    const out: { deviceId: string; online: boolean }[] = [];
+    const now = Date.now();
+    const ids = new Set([...knownIds, ...this.byDevice.keys(), ...this.published.keys()]);
+    for (const id of ids) {
+      const online = this.isOnline(id, now);
+      if ((this.published.get(id) ?? false) !== online) {
+        out.push({ deviceId: id, online });
+        if (online) this.published.set(id, true);
+        else this.published.delete(id);
+      }
+    }
+    return out;
   }
 }

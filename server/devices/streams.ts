@@ -15,7 +15,11 @@ export function deviceStream(db: Db): StreamKind<{ id: string }> {
     async build({ id }): Promise<DeviceChannelState> {
       const device = await deviceSelf(db, id);
       const view: DeviceChannelState["view"] =
-        device.kind === "monitoring-wall" ? { kind: "wall", stream: "wall" } : { kind: "room", stream: `room:${device.room.id}` };
+        device.kind === "monitoring-wall"
+          ? { kind: "wall", stream: "wall" }
+          : device.kind === "entrance-board"
+            ? { kind: "board", stream: "board" }
+            : { kind: "room", stream: `room:${device.room.id}` };
       return { device, view };
     },
   };

@@ -15,6 +15,7 @@ import { submitKey } from "../opening/decryption";
 import { assertMayReadLot, drawRecord } from "../opening/queries";
 import { readOpeningRecord } from "../opening/record";
 import { OPENSSL_KEY_RECOVERY_SH } from "../opening/sealing/openssl-recipe";
+import { createDevice, listDevices, revokeDevice, rotateDeviceKey } from "../devices/registry";
 
 const person = (p: Principal | null) => {
   if (!p || p.kind !== "user") throw new AppError("UNAUTHENTICATED", "Log in first");
@@ -56,5 +57,9 @@ export function mountApiRoutes(server: Express, app: AppContext): void {
     certificatePem: app.pki.platform.certPem,
     caCertificatePem: app.pki.ca.certPem,
   }));
+  mount(server, app, routes.listDevices, () => listDevices(app));
+  mount(server, app, routes.createDevice, ({ principal }, input) => createDevice(app, person(principal), input));
+  mount(server, app, routes.rotateDeviceKey, ({ principal }, { deviceId }) => rotateDeviceKey(app, person(principal), deviceId));
+  mount(server, app, routes.revokeDevice, ({ principal }, { deviceId }) => revokeDevice(app, person(principal), deviceId));
   mount(server, app, routes.keyRecoveryScript, async () => OPENSSL_KEY_RECOVERY_SH);
 }

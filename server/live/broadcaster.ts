@@ -12,10 +12,29 @@ export function wireBroadcaster(events: DomainEventBus, hub: LiveHub, log: Logge
     }
   };
 
-  events.on("room.noticeChanged", ({ roomId }) => refresh(`room:${roomId}`, "wall"));
-  events.on("device.presenceChanged", () => refresh("wall"));
+  // The wall aggregates everything: coalesce bursts (a hall of devices reconnecting) into one refresh.
+  let wallPending: NodeJS.Timeout | undefined;
+  const refreshWall = () => {
+    wallPending ??= setTimeout(() => {
+      wallPending = undefined;
+      void refresh("wall");
+    }, 200);
+  };
+
+  events.on("room.noticeChanged", ({ roomId }) => {
+    refreshWall();
+    return refresh(`room:${roomId}`);
+  });
+  events.on("device.presenceChanged", refreshWall);
+  events.on("device.healthChanged", refreshWall);
+  events.on("device.registryChanged", ({ deviceId }) => {
+    refreshWall();
+    return refresh(`device:${deviceId}`);
+  });
+  events.on("opening.lotsChanged", () => refresh("board"));
   events.on("opening.changed", async ({ lotId, roomId, companyIds }) => {
-    await refresh(`opening:${lotId}`, `room:${roomId}`, ...(companyIds ?? []).map((c) => `opening:${lotId}:company:${c}`));
+    refreshWall();
+    await refresh(`opening:${lotId}`, `room:${roomId}`, "board", ...(companyIds ?? []).map((c) => `opening:${lotId}:company:${c}`));
     if (!companyIds) await hub.refreshWhere((k) => k.startsWith(`opening:${lotId}:company:`));
   });
 }

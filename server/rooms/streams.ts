@@ -1,10 +1,9 @@
 // Live stream kinds of the rooms module: `room:<id>` (what the room's screens
-// show) and `wall` (the supervisors' monitoring wall).
-import type { RoomScreenState, WallState } from "@contracts/rooms";
+// show). The wall and the entrance board are in wall.ts.
+import type { RoomScreenState } from "@contracts/rooms";
 import type { Db } from "../db";
-import type { PresenceRegistry } from "../devices/presence";
 import { keyParser, type StreamKind } from "../live/streams";
-import { deviceSummary, roomSummary } from "./queries";
+import { roomSummary } from "./queries";
 
 async function centerName(db: Db): Promise<string> {
   return (await db.center.findFirst({ orderBy: { createdAt: "asc" } }))?.name ?? "";
@@ -30,27 +29,6 @@ export function roomStream(db: Db): StreamKind<{ id: string }> {
         ? { kind: "opening" as const, lotId: live.lotId, stream: `opening:${live.lotId}`, stage: live.stage, title: `${live.lot.project.name} ${live.lot.name}` }
         : null;
       return { room: roomSummary(room), centerName: await centerName(db), session };
-    },
-  };
-}
-
-export function wallStream(db: Db, presence: PresenceRegistry): StreamKind<{ id: string }> {
-  return {
-    prefix: "wall",
-    parse: keyParser("wall", false),
-    async authorize(p) {
-      if (p.kind === "device") return p.deviceKind === "monitoring-wall";
-      return p.role === "supervisor" || p.role === "admin";
-    },
-    async build(): Promise<WallState> {
-      const rooms = await db.room.findMany({ orderBy: { code: "asc" }, include: { devices: { orderBy: { code: "asc" } } } });
-      return {
-        centerName: await centerName(db),
-        rooms: rooms.map((r) => ({
-          ...roomSummary(r),
-          devices: r.devices.map((d) => deviceSummary(d, presence.isOnline(d.id))),
-        })),
-      };
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Principal } from "../auth/principal";
 import type { AppContext } from "../context";
 import type { HallSocket } from "../live/hub";
 import { setRoomNotice } from "../rooms/commands";
-import { deviceSelf, heartbeat } from "../devices/commands";
+import { deviceSelf, heartbeat, sendCommand } from "../devices/commands";
 import { AppError } from "../errors";
 import * as session from "../opening/session";
 import { endDecryption, markPlatformFault, submitEscrowShare, submitKey } from "../opening/decryption";
@@ -40,6 +40,7 @@ export const handlers: Handlers = {
   "room:setNotice": ({ app, principal }, input) => setRoomNotice(app, principal, input),
   "device:whoami": ({ app, principal }) => deviceSelf(app.db, asDevice(principal).deviceId),
   "device:heartbeat": ({ app, principal }, input) => heartbeat(app, asDevice(principal), input),
+  "device:sendCommand": ({ app, principal }, input) => sendCommand(app, principal, input),
   "opening:open": ({ app, principal }, i) => session.openSession(app, principal, i.lotId),
   "opening:publishBidders": ({ app, principal }, i) => session.publishBidders(app, principal, i.lotId),
   "opening:startDecryption": ({ app, principal }, i) => session.startDecryption(app, principal, i.lotId),

@@ -8,7 +8,7 @@ import { admits, type Principal } from "../auth/principal";
 import { authenticateToken } from "../auth/tokens";
 import type { AppContext } from "../context";
 import { authenticateDevice } from "../devices/keys";
-import { deviceConnected, deviceDisconnected } from "../devices/commands";
+import { deviceConnected, deviceDisconnected, deviceRoom } from "../devices/commands";
 import { AppError, toErrorBody, validationError } from "../errors";
 import type { HallIo, HallSocket } from "../live/hub";
 import { handlers, type Handler } from "./handlers";
@@ -60,6 +60,7 @@ export function wireSockets(io: HallIo, app: AppContext): void {
         socket.disconnect(true);
       }, ms);
     } else {
+      void socket.join(deviceRoom(principal.deviceId));
       void deviceConnected(app, principal).catch((err: unknown) => log.error({ err }, "device connect bookkeeping failed"));
     }
     socket.on("disconnect", () => {
