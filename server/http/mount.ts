@@ -16,6 +16,12 @@ export interface RouteCtx {
   req: Request;
 }
 
+/** The calling person (routes whose audience admits only people). */
+export const person = (p: Principal | null) => {
+  if (!p || p.kind !== "user") throw new AppError("UNAUTHENTICATED", "Log in first");
+  return p;
+};
+
 export function bearer(req: Request): string | null {
   const h = req.headers.authorization;
   if (!h) return null;
