@@ -72,10 +72,24 @@ export interface RecoveredKey {
 /** Reads a PKCS#12 file: the RSA private key and the certificate matching it. */
 function fromP12(p12: Uint8Array, password: string): { key: forge.pki.rsa.PrivateKey; certDer: Uint8Array | null } {
   let pfx: forge.pkcs12.Pkcs12Pfx;
+  const der = toBinaryString(p12);
   try {
-    pfx = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(toBinaryString(p12)), false, password);
+    pfx = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der), false, password);
   } catch (err) {
-    throw new SealingError("PRIVATE_KEY_INVALID", "cannot open the .p12 file (wrong password?)", { cause: err });
+    // OpenSSL 3 writes PBES2 (AES) bags whose key is derived from the password's UTF-8 bytes, while the
+    // MAC uses its BMPString form; forge uses one password string for both. When the MAC has verified
+    // (forge got as far as the bags) and the password is not ASCII, retry the bags with the UTF-8 form.
+    const macPassed = /SafeContents/.test((err as Error).message);
+    if (!macPassed || !/[^\x00-\x7f]/.test(password)) {
+      throw new SealingError("PRIVATE_KEY_INVALID", "cannot open the .p12 file (wrong password?)", { cause: err });
+    }
+    try {
+      const noMac = forge.asn1.fromDer(der);
+      (noMac.value as forge.asn1.Asn1[]).splice(2); // the MAC was checked above with the Unicode password
+      pfx = forge.pkcs12.pkcs12FromAsn1(noMac, false, forge.util.encodeUtf8(password));
+    } catch (err2) {
+      throw new SealingError("PRIVATE_KEY_INVALID", "cannot open the .p12 file (wrong password?)", { cause: err2 });
+    }
   }
   const keyBags = [
     ...(pfx.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag as string })[forge.pki.oids.pkcs8ShroudedKeyBag as string] ?? []),
