@@ -125,6 +125,24 @@ describe("remote commands", () => {
     pj.disconnect();
   });
 
+  it("with an agent and a screen on one key, the socket that can carry the command out answers", async () => {
+    const screen = await t.connect({ deviceKey: key("K01-PJ") });
+    screen.on("device:command", (msg, ack) => ack({ commandId: msg.commandId, ok: false, error: { code: "UNSUPPORTED", message: "a screen cannot switch a projector" } }));
+    const agent = await t.connect({ deviceKey: key("K01-PJ") });
+    agent.on("device:command", (msg, ack) => setTimeout(() => ack({ commandId: msg.commandId, ok: true, detail: "POWR 1 OK" }), 100));
+    const id = await deviceId("K01-PJ");
+    expect(await call(admin.socket, "device:sendCommand", { deviceId: id, command: { kind: "projector-power", on: true } })).toMatchObject({
+      ok: true,
+      data: { ok: true, detail: "POWR 1 OK" },
+    });
+    agent.disconnect();
+    expect(await call(admin.socket, "device:sendCommand", { deviceId: id, command: { kind: "projector-power", on: true } })).toMatchObject({
+      ok: true,
+      data: { ok: false, detail: "a screen cannot switch a projector" },
+    });
+    screen.disconnect();
+  });
+
   it("a malformed acknowledgement, silence, an offline device and a bad command are typed errors", async () => {
     const id = await deviceId("K01-BT1");
     expect(await call(admin.socket, "device:sendCommand", { deviceId: id, command: { kind: "reload" } })).toMatchObject({ ok: false, error: { code: "DEVICE_OFFLINE" } });

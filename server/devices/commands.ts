@@ -104,17 +104,39 @@ export async function sendCommand(
   await deps.db.$transaction((tx) =>
     appendAudit(tx, { actor: actorOf(principal), action: "device.command", target: `device:${d.id}`, payload: { commandId, command: input.command } }),
   );
-  let answers: unknown[];
-  try {
-    answers = await deps.io.to(deviceRoom(d.id)).timeout(input.timeoutMs).emitWithAck("device:command", { commandId, command: input.command });
-  } catch {
-    throw new AppError("DEVICE_TIMEOUT", `${d.name} did not answer within ${input.timeoutMs} ms`);
+  // A device may have several sockets (its agent, its screen): ask each and take the first that carries
+  // the command out; a socket that cannot (e.g. a screen asked to switch a projector on) answers ok:false.
+  const sockets = await deps.io.in(deviceRoom(d.id)).fetchSockets();
+  const asked = sockets.map(async (s) => {
+    const answer: unknown = await s.timeout(input.timeoutMs).emitWithAck("device:command", { commandId, command: input.command });
+    const parsed = DeviceCommandAck.safeParse(answer);
+    if (!parsed.success || parsed.data.commandId !== commandId) return { kind: "malformed" as const };
+    return { kind: "answer" as const, ack: parsed.data };
+  });
+  const settled = await Promise.all(
+    asked.map((p) =>
+      p.then(
+        (r) => {
+          if (r.kind === "answer" && r.ack.ok) throw r; // first success wins (Promise.any below)
+          return r;
+        },
+        () => ({ kind: "timeout" as const }),
+      ),
+    ),
+  ).then(
+    (all) => ({ all, winner: null }),
+    (winner: { kind: "answer"; ack: DeviceCommandAck }) => ({ all: [] as { kind: string }[], winner }),
+  );
+  let ackData: DeviceCommandAck;
+  if (settled.winner) ackData = settled.winner.ack;
+  else {
+    const answered = settled.all.find((r): r is { kind: "answer"; ack: DeviceCommandAck } => r.kind === "answer");
+    if (answered) ackData = answered.ack;
+    else if (settled.all.some((r) => r.kind === "malformed")) {
+      throw new AppError("MALFORMED_ACK", `${d.name} answered with something that is not an acknowledgement of this command`);
+    } else throw new AppError("DEVICE_TIMEOUT", `${d.name} did not answer within ${input.timeoutMs} ms`);
   }
-  const first = answers[0];
-  const ack = DeviceCommandAck.safeParse(first);
-  if (!ack.success || ack.data.commandId !== commandId) {
-    throw new AppError("MALFORMED_ACK", `${d.name} answered with something that is not an acknowledgement of this command`);
-  }
+  const ack = { data: ackData };
   const detail = ack.data.detail ?? ack.data.error?.message;
   return { deviceId: d.id, commandId, ok: ack.data.ok, ...(detail ? { detail } : {}) };
 }
