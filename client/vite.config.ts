@@ -51,7 +51,12 @@ export default defineConfig({
               priority: 35,
             },
             // Element Plus serves the person pages only; hall screens never load it.
-            { name: "element-plus", test: /node_modules[\\/](element-plus|@element-plus|@floating-ui|@ctrl|lodash-unified|lodash-es|async-validator|dayjs|@vueuse|memoize-one|normalize-wheel-es)[\\/]/, priority: 30 },
+            // The date-time picker and dayjs are left out: only the agent's project form uses them (its own lazy chunk).
+            {
+              name: "element-plus",
+              test: /node_modules[\\/](?!element-plus[\\/]es[\\/]components[\\/](?:date-picker|date-picker-panel|time-picker|time-select)[\\/])(element-plus|@element-plus|@floating-ui|@ctrl|lodash-unified|lodash-es|async-validator|@vueuse|memoize-one|normalize-wheel-es)[\\/]/,
+              priority: 30,
+            },
           ],
         },
       },

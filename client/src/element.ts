@@ -26,6 +26,22 @@ import "element-plus/es/components/descriptions-item/style/css.mjs";
 import "element-plus/es/components/icon/style/css.mjs";
 import "element-plus/es/components/skeleton/style/css.mjs";
 import "element-plus/es/components/skeleton-item/style/css.mjs";
+import "element-plus/es/components/date-picker/style/css.mjs";
+import "element-plus/es/components/select/style/css.mjs";
+import "element-plus/es/components/option/style/css.mjs";
+import "element-plus/es/components/input-number/style/css.mjs";
+import "element-plus/es/components/radio/style/css.mjs";
+import "element-plus/es/components/radio-group/style/css.mjs";
+import "element-plus/es/components/radio-button/style/css.mjs";
+import "element-plus/es/components/checkbox/style/css.mjs";
+import "element-plus/es/components/checkbox-group/style/css.mjs";
+import "element-plus/es/components/progress/style/css.mjs";
+import "element-plus/es/components/dialog/style/css.mjs";
+import "element-plus/es/components/steps/style/css.mjs";
+import "element-plus/es/components/step/style/css.mjs";
+import "element-plus/es/components/popconfirm/style/css.mjs";
+import "element-plus/es/components/popover/style/css.mjs";
+import "element-plus/es/components/tooltip/style/css.mjs";
 
 /** Element Plus locale for <el-config-provider>, switching with the app language. */
 export function useElementLocale() {

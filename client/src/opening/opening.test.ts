@@ -52,6 +52,8 @@ describe("Shanghai times", () => {
     expect(formatCountdown(3_725_000)).toBe("1:02:05");
     expect(formatCountdown(-10)).toBe("00:00");
     expect(formatCountdown(400)).toBe("00:01");
+    expect(formatCountdown(2 * 86_400_000 + 3_725_000, "天")).toBe("2天 1:02:05");
+    expect(formatCountdown(86_400_000 + 65_000, "d")).toBe("1d 0:01:05");
   });
 });
 
@@ -107,6 +109,14 @@ describe("project form", () => {
     expect(r.problems["lots.1.budgetFen"]?.key).toBe("money.decimals");
     expect(r.problems["lots.1.openingTime"]?.key).toBe("openingBeforeDeadline");
     expect(r.problems["lots.0.budgetFen"]).toBeUndefined();
+  });
+  it("sends no budget for a land listing (its budget field is hidden)", () => {
+    const f = filledProject();
+    f.category = "land";
+    const r = toCreateProjectInput(f);
+    if (!r.ok) throw new Error("not ok");
+    expect(r.input.lots[0]!.budgetFen).toBeNull();
+    expect(CreateProjectInput.safeParse(r.input).success).toBe(true);
   });
   it("converts percents to basis points", () => {
     expect(percentToBasisPoints("1.5")).toBe(150);

@@ -103,7 +103,7 @@ export function toCreateProjectInput(form: ProjectForm): MapResult {
   const problems: FieldProblems = {};
   const lots: CreateProjectInput["lots"] = form.lots.map((l, i) => {
     const p = (field: string) => `lots.${i}.${field}`;
-    const budget = parseOptionalYuan(l.budgetYuan);
+    const budget = parseOptionalYuan(form.category === "land" ? "" : l.budgetYuan);
     if (!budget.ok) problems[p("budgetFen")] = yuanProblem(budget.problem);
     const control = parseOptionalYuan(l.controlPriceYuan);
     if (!control.ok) problems[p("controlPriceFen")] = yuanProblem(control.problem);
@@ -143,7 +143,8 @@ export function toCreateProjectInput(form: ProjectForm): MapResult {
     return {
       code: l.code.trim(),
       name: l.name.trim(),
-      budgetFen: budget.ok ? budget.fen : null,
+      // A land listing has no budget (the field is hidden for it).
+      budgetFen: form.category === "land" || !budget.ok ? null : budget.fen,
       controlPriceFen: control.ok ? control.fen : null,
       bidDeadline: bidDeadline ?? "",
       openingTime: openingTime ?? "",

@@ -26,9 +26,14 @@ export function shanghaiTime(iso: string | number | Date): string {
   return formatShanghai(new Date(iso));
 }
 
-/** Remaining ms → "05:07" or "1:05:07" (never negative). */
-export function formatCountdown(ms: number): string {
+/** Remaining ms → "05:07", "1:05:07", or with a day unit "2天 03:05:07" (never negative). */
+export function formatCountdown(ms: number, dayUnit?: string): string {
   const total = Math.max(0, Math.ceil(ms / 1000));
+  if (dayUnit && total >= 86_400) {
+    const d = Math.floor(total / 86_400);
+    const rest = formatCountdown((total % 86_400) * 1000);
+    return `${d}${dayUnit} ${rest.length === 5 ? `0:${rest}` : rest}`;
+  }
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
