@@ -47,6 +47,7 @@ export async function login(deps: AuthDeps, input: LoginInput, ip: string): Prom
       role,
       companyId: user.companyId,
       companyName: user.company?.name ?? null,
+      companyCreditCode: user.company?.creditCode ?? null,
     },
   };
 }
@@ -71,6 +72,7 @@ export async function me(db: Db, principal: Principal & { kind: "user" }): Promi
     role: principal.role,
     companyId: user.companyId,
     companyName: user.company?.name ?? null,
+    companyCreditCode: user.company?.creditCode ?? null,
   };
 }
 

@@ -14,6 +14,8 @@ export const UserView = z.object({
   role: Role,
   companyId: Id.nullable(),
   companyName: z.string().nullable(),
+  /** The company's unified social credit code (bidders). */
+  companyCreditCode: z.string().nullable(),
   centerName: z.string(),
 });
 export type UserView = z.infer<typeof UserView>;

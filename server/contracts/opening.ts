@@ -267,6 +267,8 @@ export type DrawResult = z.infer<typeof DrawResult>;
 
 export const BidderRow = z.object({
   companyId: Id,
+  /** The live bid's id (as on the bidder's receipt). */
+  bidId: Id,
   companyName: z.string(),
   signedIn: z.enum(["onsite", "online"]).nullable(),
   bidStatus: BidStatus,

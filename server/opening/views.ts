@@ -76,6 +76,7 @@ export async function buildOpeningPublic(db: Db, lotId: string): Promise<Opening
     bidders: published
       ? bids.map((b) => ({
           companyId: b.companyId,
+          bidId: b.id,
           companyName: name(b.companyId),
           signedIn: signIns.get(b.companyId) ?? null,
           bidStatus: BidStatus.parse(b.status),
