@@ -79,6 +79,9 @@ describe("presence, health and alerts on the wall", () => {
     expect((await call(pj, "device:heartbeat", health)).ok).toBe(true);
     await until(() => dev()?.health?.version === "agent-1.0", 3000, "health on the wall");
     await until(() => wall.state!.alerts.some((a) => a.id === `projector-fault:${pjId}`), 3000, "projector alert");
+    // The screen on the same key heartbeats without projector status: the agent's report stays.
+    expect((await call(pj, "device:heartbeat", { uptimeS: 5, memoryMb: 90 })).ok).toBe(true);
+    expect(t.app.ctx.presence.get(pjId)?.health?.projector?.lampHours).toBe(1200);
     // Silence: the socket stays open but nothing is heard → offline within the limit (1.5 s here, 10 s by default).
     const heardAt = Date.now();
     await until(() => dev()?.online === false, 5000, "silent device offline");
@@ -138,7 +141,7 @@ describe("remote commands", () => {
     agent.disconnect();
     expect(await call(admin.socket, "device:sendCommand", { deviceId: id, command: { kind: "projector-power", on: true } })).toMatchObject({
       ok: true,
-      data: { ok: false, detail: "a screen cannot switch a projector" },
+      data: { ok: false, detail: "a screen cannot switch a projector", errorCode: "UNSUPPORTED" },
     });
     screen.disconnect();
   });

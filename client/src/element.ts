@@ -42,6 +42,7 @@ import "element-plus/es/components/step/style/css.mjs";
 import "element-plus/es/components/popconfirm/style/css.mjs";
 import "element-plus/es/components/popover/style/css.mjs";
 import "element-plus/es/components/tooltip/style/css.mjs";
+import "element-plus/es/components/message-box/style/css.mjs";
 
 /** Element Plus locale for <el-config-provider>, switching with the app language. */
 export function useElementLocale() {

@@ -84,7 +84,14 @@ export const DeviceCommandAck = z.object({
 export type DeviceCommandAck = z.infer<typeof DeviceCommandAck>;
 
 export const SendCommandInput = z.object({ deviceId: Id, command: DeviceCommand, timeoutMs: z.number().int().min(500).max(30000).default(5000) });
-export const SendCommandResult = z.object({ deviceId: Id, commandId: z.string(), ok: z.boolean(), detail: z.string().optional() });
+export const SendCommandResult = z.object({
+  deviceId: Id,
+  commandId: z.string(),
+  ok: z.boolean(),
+  detail: z.string().optional(),
+  /** The device's own error code when it could not carry the command out (e.g. UNSUPPORTED, PJLINK_ERR3). */
+  errorCode: z.string().optional(),
+});
 
 export const CreateDeviceInput = z.object({
   roomId: Id,

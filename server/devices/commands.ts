@@ -138,5 +138,6 @@ export async function sendCommand(
   }
   const ack = { data: ackData };
   const detail = ack.data.detail ?? ack.data.error?.message;
-  return { deviceId: d.id, commandId, ok: ack.data.ok, ...(detail ? { detail } : {}) };
+  const errorCode = ack.data.ok ? undefined : ack.data.error?.code;
+  return { deviceId: d.id, commandId, ok: ack.data.ok, ...(detail ? { detail } : {}), ...(errorCode ? { errorCode } : {}) };
 }

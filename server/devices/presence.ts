@@ -35,11 +35,16 @@ export class PresenceRegistry {
     if (p.sockets <= 0) this.byDevice.delete(deviceId);
   }
 
+  /**
+   * A device's agent and its screen may share one key: a heartbeat without projector status
+   * (the screen's) keeps the one the agent reported last instead of erasing it.
+   */
   heartbeat(deviceId: string, health: DeviceHealth): void {
     const p = this.byDevice.get(deviceId);
     if (p) {
       p.lastHeardAt = new Date();
-      p.health = health;
+      const projector = health.projector === undefined ? p.health?.projector : health.projector;
+      p.health = projector === undefined ? health : { ...health, projector };
     }
   }
 

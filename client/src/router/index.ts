@@ -31,6 +31,7 @@ export const routes: RouteRecordRaw[] = [
     children: [
       { path: "", name: "home", redirect: () => useAuthStore().home },
       personHome("admin", "admin.title", () => import("@/pages/AdminHome.vue")),
+      { path: "admin/devices", name: "admin-devices", component: () => import("@/pages/admin/AdminDevices.vue"), meta: { role: "admin", title: "deviceAdmin.title" } },
       personHome("agent", "agent.title", () => import("@/pages/AgentHome.vue")),
       { path: "agent/projects", name: "agent-projects", component: () => import("@/pages/agent/AgentProjects.vue"), meta: { role: "agent", title: "projects.title" } },
       { path: "agent/openings/:lotId", name: "agent-opening", component: () => import("@/pages/agent/AgentOpening.vue"), meta: { role: "agent", title: "console.title" } },
@@ -38,6 +39,8 @@ export const routes: RouteRecordRaw[] = [
       { path: "bidder/lots/:lotId", name: "bidder-lot", component: () => import("@/pages/bidder/BidderLot.vue"), meta: { role: "bidder", title: "bidder.lotTitle" } },
       personHome("expert", "roles.expert", () => import("@/pages/ExpertHome.vue")),
       personHome("supervisor", "wall.title", () => import("@/pages/SupervisorHome.vue")),
+      { path: "supervisor/rooms/:roomId", name: "supervisor-room", component: () => import("@/pages/supervisor/SupervisorRoom.vue"), meta: { role: "supervisor", title: "roomDetail.title" } },
+      { path: "supervisor/escrow", name: "supervisor-escrow", component: () => import("@/pages/supervisor/SupervisorEscrow.vue"), meta: { role: "supervisor", title: "escrow.title" } },
     ],
   },
   { path: "/:pathMatch(.*)*", name: "not-found", component: () => import("@/pages/NotFoundPage.vue"), meta: { public: true } },
