@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   LOGIN_BLOCK_SECONDS: intFrom(300, 1, 86400),
   LIVE_TICK_MS: intFrom(1000, 100, 60000),
   LIVE_KEEP_UPDATES: intFrom(500, 10, 100000),
+  /** Socket events one connection may send per second before RATE_LIMITED. */
+  EVENT_RATE_PER_SECOND: intFrom(50, 1, 1_000_000),
   /** A device unheard for this long shows offline on the wall. */
   DEVICE_SILENCE_MS: intFrom(10000, 500, 600000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -47,6 +49,41 @@ const EnvSchema = z.object({
   /** Folder with the platform CA and signing certificate (made on first start when missing). */
   PLATFORM_DIR: z.string().min(1).optional(),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  // ── experts (专家抽取); see server/experts ──
+  /** Where invitations and sign-in codes go: console (log, development) or webhook (an SMS/voice gateway). */
+  EXPERT_NOTIFIER: z.enum(["console", "webhook"]).default("console"),
+  EXPERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** HMAC-SHA256 key for the X-Hall-Signature header of webhook calls. */
+  EXPERT_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  EXPERT_WEBHOOK_TIMEOUT_MS: intFrom(5000, 100, 60000),
+  EXPERT_WEBHOOK_RETRIES: intFrom(3, 0, 10),
+  /** Base URL of the invitation links sent to experts (default http://localhost:PORT). */
+  EXPERT_LINK_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  /** T: minutes an invited expert has to answer before a replacement is drawn. */
+  EXPERT_ANSWER_MINUTES: intFrom(30, 1, 24 * 60),
+  /** K and D: an expert already drawn K times in the last D days is excluded. */
+  EXPERT_MAX_DRAWS: intFrom(3, 1, 1000),
+  EXPERT_DRAW_WINDOW_DAYS: intFrom(30, 1, 3650),
+  /** Exclude experts of the project's own county unless the request says otherwise. */
+  EXPERT_EXCLUDE_SAME_COUNTY: z.enum(["true", "false"]).default("false"),
+  /** Committee rules (招标投标法 art. 37; 财政部令第87号 art. 47). */
+  EXPERT_COMMITTEE_MIN: intFrom(5, 1, 99),
+  EXPERT_COMMITTEE_MIN_CONSULTATION: intFrom(3, 1, 99),
+  EXPERT_COMMITTEE_MIN_LARGE_PROCUREMENT: intFrom(7, 1, 99),
+  EXPERT_LARGE_PROCUREMENT_FEN: intFrom(1_000_000_000, 0, Number.MAX_SAFE_INTEGER),
+  EXPERT_COMMITTEE_ODD: z.enum(["true", "false"]).default("true"),
+  /** Least share of drawn experts on the committee, as a fraction. */
+  EXPERT_MIN_SHARE: z
+    .string()
+    .regex(/^\d+\/\d+$/, 'must be a fraction such as "2/3"')
+    .refine((v) => {
+      const [n, d] = v.split("/").map(Number) as [number, number];
+      return d > 0 && n <= d;
+    }, "must be a fraction between 0 and 1")
+    .default("2/3"),
+  /** Government procurement: the draw may happen at most this many working days before the evaluation. */
+  EXPERT_PROCUREMENT_DRAW_WORKDAYS: intFrom(2, 0, 30),
+  EXPERT_IMPORT_MAX_MB: intFrom(200, 1, 4096),
 });
 
 export interface Config {
@@ -60,10 +97,33 @@ export interface Config {
   login: { maxFailures: number; blockSeconds: number };
   live: { tickMs: number; keepUpdates: number };
   deviceSilenceMs: number;
+  eventRatePerSecond: number;
   log: { level: string; pretty: boolean };
   clientDist: string;
   platformDir: string;
   trustProxy: boolean;
+  experts: ExpertsConfig;
+}
+
+export interface ExpertsConfig {
+  notifier:
+    | { kind: "console" }
+    | { kind: "webhook"; url: string; secret: string; timeoutMs: number; retries: number };
+  linkBase: string;
+  answerMinutes: number;
+  maxDraws: number;
+  drawWindowDays: number;
+  excludeSameCounty: boolean;
+  committee: {
+    min: number;
+    minConsultation: number;
+    minLargeProcurement: number;
+    largeProcurementFen: number;
+    odd: boolean;
+    minShare: { num: number; den: number };
+  };
+  procurementDrawWorkdays: number;
+  importMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +144,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === "production" && !e.APP_SECRET) {
     throw new ConfigError(["APP_SECRET: required when NODE_ENV=production (at least 32 characters)"]);
   }
+  if (e.EXPERT_NOTIFIER === "webhook" && (!e.EXPERT_WEBHOOK_URL || !e.EXPERT_WEBHOOK_SECRET)) {
+    throw new ConfigError(["EXPERT_WEBHOOK_URL, EXPERT_WEBHOOK_SECRET: both required when EXPERT_NOTIFIER=webhook"]);
+  }
+  const [shareNum, shareDen] = e.EXPERT_MIN_SHARE.split("/").map(Number) as [number, number];
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -95,10 +159,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     login: { maxFailures: e.LOGIN_MAX_FAILURES, blockSeconds: e.LOGIN_BLOCK_SECONDS },
     live: { tickMs: e.LIVE_TICK_MS, keepUpdates: e.LIVE_KEEP_UPDATES },
     deviceSilenceMs: e.DEVICE_SILENCE_MS,
+    eventRatePerSecond: e.EVENT_RATE_PER_SECOND,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ? e.LOG_PRETTY === "true" : e.NODE_ENV === "development" },
     clientDist: isAbsolute(e.CLIENT_DIST) ? e.CLIENT_DIST : resolve(e.CLIENT_DIST),
     platformDir: e.PLATFORM_DIR ? resolve(e.PLATFORM_DIR) : join(dataDir, "platform"),
     trustProxy: e.TRUST_PROXY === "true",
+    experts: {
+      notifier:
+        e.EXPERT_NOTIFIER === "webhook"
+          ? { kind: "webhook", url: e.EXPERT_WEBHOOK_URL!, secret: e.EXPERT_WEBHOOK_SECRET!, timeoutMs: e.EXPERT_WEBHOOK_TIMEOUT_MS, retries: e.EXPERT_WEBHOOK_RETRIES }
+          : { kind: "console" },
+      linkBase: (e.EXPERT_LINK_BASE ?? `http://localhost:${e.PORT || 3000}`).replace(/\/+$/, ""),
+      answerMinutes: e.EXPERT_ANSWER_MINUTES,
+      maxDraws: e.EXPERT_MAX_DRAWS,
+      drawWindowDays: e.EXPERT_DRAW_WINDOW_DAYS,
+      excludeSameCounty: e.EXPERT_EXCLUDE_SAME_COUNTY === "true",
+      committee: {
+        min: e.EXPERT_COMMITTEE_MIN,
+        minConsultation: e.EXPERT_COMMITTEE_MIN_CONSULTATION,
+        minLargeProcurement: e.EXPERT_COMMITTEE_MIN_LARGE_PROCUREMENT,
+        largeProcurementFen: e.EXPERT_LARGE_PROCUREMENT_FEN,
+        odd: e.EXPERT_COMMITTEE_ODD === "true",
+        minShare: { num: shareNum, den: shareDen },
+      },
+      procurementDrawWorkdays: e.EXPERT_PROCUREMENT_DRAW_WORKDAYS,
+      importMaxBytes: e.EXPERT_IMPORT_MAX_MB * 1024 * 1024,
+    },
   };
 }
 

@@ -22,7 +22,7 @@ declare module "socket.io" {
 type AnyAck = (res: Ack<unknown>) => void;
 
 export function wireSockets(io: HallIo, app: AppContext): void {
-  const eventLimiter = new RateLimiterMemory({ points: 50, duration: 1 });
+  const eventLimiter = new RateLimiterMemory({ points: app.config.eventRatePerSecond, duration: 1 });
 
   io.use(async (socket, next) => {
     try {
