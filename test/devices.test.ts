@@ -196,6 +196,24 @@ describe("screens follow the server", () => {
     for (const c of [ch, room, room2, bch]) c.stop();
   });
 
+  it("show-view is the server's: the device channel names the new view and the screen follows, even set while offline", async () => {
+    const id = await deviceId("K01-BT2");
+    const set = await call(admin.socket, "device:sendCommand", { deviceId: id, command: { kind: "show-view", view: "board" } });
+    expect(set).toMatchObject({ ok: true, data: { ok: true } });
+    const s = await t.connect({ deviceKey: key("K01-BT2") });
+    const ch = new LiveStreamClient<DeviceChannelState>(s, `device:${id}`).start();
+    await until(() => ch.state?.view.kind === "board", 3000, "board view");
+    expect((await call(s, "live:join", { stream: "board" })).ok).toBe(true);
+    expect(await call(s, "live:join", { stream: "wall" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect((await call(admin.socket, "device:sendCommand", { deviceId: id, command: { kind: "show-view", view: "wall" } })).ok).toBe(true);
+    await until(() => ch.state?.view.kind === "wall", 3000, "wall view");
+    expect((await call(s, "live:join", { stream: "wall" })).ok).toBe(true);
+    expect((await call(admin.socket, "device:sendCommand", { deviceId: id, command: { kind: "show-view", view: "room" } })).ok).toBe(true);
+    await until(() => ch.state?.view.kind === "room", 3000, "room view");
+    ch.stop();
+    s.disconnect();
+  });
+
   it("a heartbeat flood is rate-limited without a crash", async () => {
     const s = await t.connect({ deviceKey: key("K01-BT1") });
     const results = await Promise.all(Array.from({ length: 600 }, () => call(s, "device:heartbeat", { uptimeS: 1, memoryMb: 1 })));

@@ -99,11 +99,20 @@ export async function sendCommand(
   const d = await deps.db.device.findUnique({ where: { id: input.deviceId } });
   if (!d) throw new AppError("NOT_FOUND", `No device ${input.deviceId}`);
   if (d.revokedAt) throw new AppError("DEVICE_REVOKED", "This device is revoked");
-  if (!deps.presence.isOnline(d.id)) throw new AppError("DEVICE_OFFLINE", `${d.name} (${d.code}) is offline`);
+  const online = deps.presence.isOnline(d.id);
+  if (!online && input.command.kind !== "show-view") throw new AppError("DEVICE_OFFLINE", `${d.name} (${d.code}) is offline`);
   const commandId = randomUUID();
   await deps.db.$transaction((tx) =>
     appendAudit(tx, { actor: actorOf(principal), action: "device.command", target: `device:${d.id}`, payload: { commandId, command: input.command } }),
   );
+  if (input.command.kind === "show-view") {
+    // The view is the server's: the device channel names it and every screen of the device follows.
+    const view = input.command.view;
+    await deps.db.device.update({ where: { id: d.id }, data: { viewOverride: view } });
+    deps.events.emit("device.registryChanged", { deviceId: d.id, roomId: d.roomId });
+    return { deviceId: d.id, commandId, ok: true, detail: `view set to ${view} on the device channel` };
+  }
+
   // A device may have several sockets (its agent, its screen): ask each and take the first that carries
   // the command out; a socket that cannot (e.g. a screen asked to switch a projector on) answers ok:false.
   const sockets = await deps.io.in(deviceRoom(d.id)).fetchSockets();

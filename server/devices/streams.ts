@@ -14,8 +14,17 @@ export function deviceStream(db: Db): StreamKind<{ id: string }> {
     },
     async build({ id }): Promise<DeviceChannelState> {
       const device = await deviceSelf(db, id);
+      const override = (await db.device.findUnique({ where: { id }, select: { viewOverride: true } }))?.viewOverride;
       const view: DeviceChannelState["view"] =
-        device.kind === "monitoring-wall"
+        override === "idle"
+          ? { kind: "idle", stream: "" }
+          : override === "wall"
+            ? { kind: "wall", stream: "wall" }
+            : override === "board"
+              ? { kind: "board", stream: "board" }
+              : override === "room"
+                ? { kind: "room", stream: `room:${device.room.id}` }
+                : device.kind === "monitoring-wall"
           ? { kind: "wall", stream: "wall" }
           : device.kind === "entrance-board"
             ? { kind: "board", stream: "board" }

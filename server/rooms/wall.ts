@@ -71,7 +71,11 @@ export function wallStream(db: Db, presence: PresenceRegistry): StreamKind<{ id:
     prefix: "wall",
     parse: keyParser("wall", false),
     async authorize(p) {
-      if (p.kind === "device") return p.deviceKind === "monitoring-wall";
+      if (p.kind === "device") {
+        if (p.deviceKind === "monitoring-wall") return true;
+        // Another device an administrator switched to the wall view (show-view).
+        return (await db.device.findUnique({ where: { id: p.deviceId }, select: { viewOverride: true } }))?.viewOverride === "wall";
+      }
       return p.role === "supervisor" || p.role === "admin";
     },
     build: () => buildWall(db, presence),
@@ -113,8 +117,8 @@ export function boardStream(db: Db): StreamKind<{ id: string }> {
   return {
     prefix: "board",
     parse: keyParser("board", false),
-    async authorize(p) {
-      if (p.kind === "device") return p.deviceKind === "entrance-board" || p.deviceKind === "monitoring-wall";
+    // Today's sessions are public in the hall: every device and person may show them.
+    async authorize() {
       return true;
     },
     build: () => buildBoard(db),
