@@ -1,4 +1,5 @@
-// `npm run verify-draw -- --file draw.json` or `npm run verify-draw -- --lot LOT_CODE`:
+// `npm run verify-draw -- --file draw.json` or `npm run verify-draw -- --lot LOT_CODE`
+// (expert draws: `-- --expert-draw DRAW_ID`, or a --file of kind "expert-draw"):
 // replays a published draw (commit-reveal) and says whether it matches.
 // The record is what GET /api/lots/:lotId/draw-record publishes.
 // Exit 0: matches; 1: does not match; 2: usage or lookup error.
@@ -9,6 +10,7 @@ import { loadConfig } from "../server/config";
 import { createDb } from "../server/db";
 import { verifyDraw } from "../server/opening/draws";
 import { drawRecord } from "../server/opening/queries";
+import { isExpertDrawArgs, verifyExpertDrawCli } from "../server/experts/verify";
 
 const Record = z.object({
   lotCode: z.string(),
@@ -37,10 +39,12 @@ async function load(args: string[]) {
       await db.$disconnect();
     }
   }
-  throw new Error("usage: npm run verify-draw -- --file draw.json | --lot LOT_CODE");
+  throw new Error("usage: npm run verify-draw -- --file draw.json | --lot LOT_CODE | --expert-draw DRAW_ID");
 }
 
-load(process.argv.slice(2)).then(
+// Expert draws (专家抽取): `--expert-draw DRAW_ID`, or a --file whose record kind is "expert-draw".
+if (isExpertDrawArgs(process.argv.slice(2))) void verifyExpertDrawCli(process.argv.slice(2)).then((code) => process.exit(code));
+else load(process.argv.slice(2)).then(
   (rec) => {
     if (!rec.seed) {
       console.log(`lot ${rec.lotCode}: the seed has not been revealed yet (commitment ${rec.seedHash})`);

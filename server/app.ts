@@ -32,6 +32,9 @@ import { Timers } from "./timers";
 import { EscrowDesk } from "./opening/escrow";
 import { openingCompanyStream, openingStream } from "./opening/views";
 import { armAllTimers } from "./opening/session";
+import { ExpertsRuntime } from "./experts/runtime";
+import { armExpertTimers } from "./experts/draws";
+import { expertDrawStream } from "./experts/views";
 
 export interface App {
   http: HttpServer;
@@ -88,6 +91,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     box: new SecretBox(config.appSecret),
     timers: new Timers(log.child({ mod: "timers" })),
     escrow: new EscrowDesk(),
+    experts: new ExpertsRuntime(config, log),
     dirs: { bids: join(config.dataDir, "bids"), records: join(config.dataDir, "records") },
   };
 
@@ -97,6 +101,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   hub.register(boardStream(db));
   hub.register(openingStream(db));
   hub.register(openingCompanyStream(db));
+  hub.register(expertDrawStream(db));
   wireBroadcaster(events, hub, log);
   wireSockets(io, ctx);
 
@@ -115,6 +120,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     });
   armMidnight();
   await armAllTimers(ctx);
+  await armExpertTimers(ctx);
 
   let closed = false;
   return {
@@ -126,6 +132,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
       if (closed) return;
       closed = true;
       ctx.timers.close();
+      ctx.experts.close();
       stopSweeper();
       await hub.close();
       io.disconnectSockets(true);

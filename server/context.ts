@@ -10,6 +10,7 @@ import type { PlatformPki } from "./platform/pki";
 import type { SecretBox } from "./platform/secrets";
 import type { Timers } from "./timers";
 import type { EscrowDesk } from "./opening/escrow";
+import type { ExpertsRuntime } from "./experts/runtime";
 
 export interface AppContext {
   config: Config;
@@ -24,6 +25,8 @@ export interface AppContext {
   box: SecretBox;
   timers: Timers;
   escrow: EscrowDesk;
+  /** Experts: notifier (swappable in tests), ID hasher, pool reader with the draw's bucket cache. */
+  experts: ExpertsRuntime;
   /** Where sealed bids, decrypted bids and records are kept. */
   dirs: { bids: string; records: string };
 }

@@ -12,6 +12,8 @@ export interface DomainEvents {
   "auth.tokenRevoked": { tokenId: string };
   /** Anything about a lot's bids or live opening changed (stage, sign-in, decryption, …). */
   "opening.changed": { lotId: string; roomId: string; companyIds?: string[] };
+  /** An expert draw changed (committed, drawn, an answer, a replacement, a sign-in, cancelled). */
+  "experts.drawChanged": { drawId: string };
 }
 
 export class DomainEventBus {

@@ -13,6 +13,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,7 @@ import { createApp, type App } from "../../server/app";
 import { hashPassword } from "../../server/auth/password";
 import { loadConfig } from "../../server/config";
 import { seedDemo, type DemoDevice } from "../../server/seed/demo";
+import { installSqlCounters, instrumentApp, startWindow, stopWindow, whatIfHub, whatIfLimitSubmitKey, whatIfUploadHighWaterMark, type WindowStats } from "./instrument";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -56,6 +58,13 @@ export interface HallOps {
   gc(a: Record<string, never>): Promise<boolean>;
   profileStart(a: { samplingIntervalUs?: number }): Promise<void>;
   profileStop(a: { file: string }): Promise<string>;
+  /** CPU time used by the hall's process so far (µs). */
+  cpu(a: Record<string, never>): Promise<{ userUs: number; systemUs: number }>;
+  /** Event-loop delay since the last reset (ms): the hall's own responsiveness. */
+  loopDelay(a: { reset?: boolean }): Promise<{ p50: number; p99: number; max: number; mean: number }>;
+  /** Starts counting SQL statements, stream builds and domain events (see ./instrument.ts). */
+  statsStart(a: Record<string, never>): Promise<void>;
+  statsStop(a: { top?: number }): Promise<WindowStats>;
   /** Rows the live hub wrote for a stream, and its held version. */
   liveStats(a: { stream: string }): Promise<{ version: number | null; updateRows: number; stateBytes: number }>;
 }
@@ -92,11 +101,22 @@ export async function startHall(env: Record<string, string> = {}): Promise<Hall>
     CLIENT_DIST: join(dir, "dist"),
     ...env,
   });
+  installSqlCounters();
   const app: App = await createApp(config);
+  instrumentApp(app);
+  // Bench-only what-ifs of proposed server changes (see ./instrument.ts); after instrumentApp, so counts stay per real rebuild.
+  const whatIf = (process.env.BENCH_WHATIF ?? "").split(",");
+  if (whatIf.some((w) => ["coalesce", "throttle", "serial"].includes(w))) {
+    whatIfHub(app, { minIntervalMs: whatIf.includes("throttle") ? 250 : 0, serial: whatIf.includes("serial") });
+  }
+  if (whatIf.includes("limit")) whatIfLimitSubmitKey(4);
+  if (whatIf.includes("hwm")) whatIfUploadHighWaterMark();
   const seeded = await seedDemo(app.db);
   await new Promise<void>((r) => app.http.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
   let profiler: Session | null = null;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
 
   const ops: HallOps = {
     async addBidders({ count }) {
@@ -157,6 +177,21 @@ export async function startHall(env: Record<string, string> = {}): Promise<Hall>
       writeFileSync(file, JSON.stringify(profile));
       return file;
     },
+    async cpu() {
+      const c = process.cpuUsage();
+      return { userUs: c.user, systemUs: c.system };
+    },
+    async loopDelay({ reset }) {
+      const r = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, mean: loop.mean / 1e6 };
+      if (reset) loop.reset();
+      return r;
+    },
+    async statsStart() {
+      startWindow();
+    },
+    async statsStop({ top }) {
+      return stopWindow(top);
+    },
     async liveStats({ stream }) {
       const row = await app.db.liveStream.findUnique({ where: { key: stream } });
       const updateRows = await app.db.liveUpdate.count({ where: { key: stream } });
@@ -169,6 +204,7 @@ export async function startHall(env: Record<string, string> = {}): Promise<Hall>
     ops,
     async close() {
       profiler?.disconnect();
+      loop.disable();
       await app.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -17,6 +17,7 @@ import {
 } from "./devices";
 import { Empty } from "./auth";
 import { openingEvents } from "./opening-events";
+import { expertEvents } from "./experts-events";
 import { ev, type EventContract } from "./event-contract";
 
 export type { EventContract };
@@ -61,6 +62,7 @@ export const clientEvents = {
     summary: "Send a remote command to a device and wait for its acknowledgement",
   }),
   ...openingEvents,
+  ...expertEvents,
 } as const satisfies Record<string, EventContract>;
 
 export type ClientEventName = keyof typeof clientEvents;

@@ -7,6 +7,8 @@ import { RoomList, SetNoticeInput, SetNoticeResult } from "./rooms";
 import { route, type RouteContract } from "./route-contract";
 import { openingRoutes } from "./opening-routes";
 import { deviceRoutes } from "./devices-routes";
+import { statsRoutes } from "./stats-routes";
+import { expertRoutes } from "./experts-routes";
 
 export type { RouteContract };
 
@@ -55,6 +57,8 @@ export const routes = {
   }),
   ...openingRoutes,
   ...deviceRoutes,
+  ...statsRoutes,
+  ...expertRoutes,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteName = keyof typeof routes;

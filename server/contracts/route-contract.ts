@@ -13,7 +13,7 @@ export interface RouteContract<B extends z.ZodType = z.ZodType, O extends z.ZodT
   summary: string;
   /** "raw": the body is a byte stream (a sealed bid), not JSON. Default "json". */
   body?: "json" | "raw";
-  /** "pdf"/"text": the answer is a file, not the JSON envelope (errors still are). Default "json". */
-  produces?: "json" | "pdf" | "text";
+  /** "pdf"/"text"/"csv": the answer is a file, not the JSON envelope (errors still are). Default "json". */
+  produces?: "json" | "pdf" | "text" | "csv";
 }
 export const route = <B extends z.ZodType, O extends z.ZodType>(c: RouteContract<B, O>) => c;

@@ -30,7 +30,7 @@ export function bearer(req: Request): string | null {
   return m[1]!;
 }
 
-type Answer<C extends RouteContract> = C["produces"] extends "pdf" ? Buffer : C["produces"] extends "text" ? string : z.input<C["output"]>;
+type Answer<C extends RouteContract> = C["produces"] extends "pdf" ? Buffer : C["produces"] extends "text" | "csv" ? string : z.input<C["output"]>;
 
 /**
  * Mounts a route from its contract: authenticate → audience → parse (JSON body
@@ -64,6 +64,8 @@ export function mount<C extends RouteContract>(
         res.type("application/pdf").setHeader("Content-Disposition", "attachment").send(data as Buffer);
       } else if (contract.produces === "text") {
         res.type("text/plain; charset=utf-8").send(data as string);
+      } else if (contract.produces === "csv") {
+        res.type("text/csv; charset=utf-8").setHeader("Content-Disposition", "attachment").send(data as string);
       } else res.json({ ok: true, data });
     } catch (err) {
       if (contract.body === "raw" && !req.readableEnded) {

@@ -8,6 +8,8 @@ import { listRooms } from "../rooms/queries";
 import { mount, person } from "./mount";
 import { mountOpeningRoutes } from "../opening/routes";
 import { mountDeviceRoutes } from "../devices/routes";
+import { mountExpertRoutes } from "../experts/routes";
+import { mountStatsRoutes } from "../stats/routes";
 
 export function mountApiRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.login, ({ ip }, input) =>
@@ -20,4 +22,6 @@ export function mountApiRoutes(server: Express, app: AppContext): void {
 
   mountOpeningRoutes(server, app);
   mountDeviceRoutes(server, app);
+  mountExpertRoutes(server, app);
+  mountStatsRoutes(server, app);
 }

@@ -32,6 +32,7 @@ export function wireBroadcaster(events: DomainEventBus, hub: LiveHub, log: Logge
     return refresh(`device:${deviceId}`);
   });
   events.on("opening.lotsChanged", () => refresh("board"));
+  events.on("experts.drawChanged", ({ drawId }) => refresh(`expert-draw:${drawId}:agent`, `expert-draw:${drawId}:supervisor`));
   events.on("opening.changed", async ({ lotId, roomId, companyIds }) => {
     refreshWall();
     await refresh(`opening:${lotId}`, `room:${roomId}`, "board", ...(companyIds ?? []).map((c) => `opening:${lotId}:company:${c}`));

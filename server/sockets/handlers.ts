@@ -11,6 +11,7 @@ import { setRoomNotice } from "../rooms/commands";
 import { deviceSelf, heartbeat, sendCommand } from "../devices/commands";
 import { AppError } from "../errors";
 import { openingHandlers } from "../opening/handlers";
+import { expertHandlers } from "../experts/handlers";
 
 export interface HandlerCtx {
   app: AppContext;
@@ -33,6 +34,7 @@ const asDevice = (p: Principal) => {
 
 export const handlers: Handlers = {
   ...openingHandlers,
+  ...expertHandlers,
   "live:join": ({ app, socket, principal }, input) => app.hub.join(socket, principal, input.stream, input.sinceVersion),
   "live:leave": async ({ app, socket }, input) => {
     await app.hub.leave(socket, input.stream);

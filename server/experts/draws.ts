@@ -1,0 +1,566 @@
+// The expert draw (专家抽取), command by command. Each is one transaction with
+// its audit row; domain events and notifications follow the commit.
+//
+//   requestDraw  rules checked, exclusions recorded per expert and reason, the
+//                eligible list of every site × specialty frozen (digest
+//                recorded), a fresh seed made and only its SHA-256 published
+//                (status committed; the supervisors' stream shows it).
+//   draw         the seed is revealed and the committee follows from seed +
+//                frozen lists (sampler.ts); members are invited (link token,
+//                answer within T minutes), backups held in reserve.
+//   answer       by link: accept, or decline → the bucket's next backup is
+//                called, else a replacement (补抽) continues the same seeded walk
+//                over the same frozen list. No answer by the deadline does the
+//                same (a timer, re-armed from the database at start-up).
+//   sign-in      at an expert terminal in the site's room: ID number, then a
+//                one-time code sent to the expert's mobile; only then is the
+//                name unsealed in the agent's and supervisors' views.
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
+import type { DrawCommitment, RequestDrawInput } from "@contracts/experts";
+import { formatShanghai } from "@contracts/time";
+import { appendAudit, type Actor } from "../audit/chain";
+import { actorOf, type Principal } from "../auth/principal";
+import type { AppContext } from "../context";
+import type { Tx } from "../db";
+import { AppError } from "../errors";
+import { newSeed, seedHash } from "../opening/draws";
+import { assertLotAgent } from "../opening/projects";
+import { exclusionNames } from "@contracts/experts";
+import { checkCommittee, drawWindowOpens } from "./rules";
+import { DrawWalk, digestPacked, packIds, resumeWalk, selectInitial, unpackIds } from "./sampler";
+import { maskMobile } from "./identity";
+import { ensureBusy, refreshBusy } from "./busy";
+import { openRaw } from "./raw";
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+const newToken = () => randomBytes(24).toString("base64url");
+const SIGN_IN_WINDOW_MS = 12 * 3_600_000;
+const OTP_TTL_MS = 5 * 60_000;
+const OTP_MAX_TRIES = 5;
+
+const changed = (app: AppContext, drawId: string) => app.events.emit("experts.drawChanged", { drawId });
+const streamsOf = (drawId: string) => ({ agent: `expert-draw:${drawId}:agent`, supervisor: `expert-draw:${drawId}:supervisor` });
+
+async function loadProject(app: AppContext, projectId: string) {
+  const project = await app.db.project.findUnique({ where: { id: projectId }, include: { lots: true } });
+  if (!project) throw new AppError("NOT_FOUND", `No project ${projectId}`);
+  return project;
+}
+
+async function loadDraw(app: AppContext, drawId: string) {
+  const draw = await app.db.expertDraw.findUnique({ where: { id: drawId } });
+  if (!draw) throw new AppError("NOT_FOUND", `No expert draw ${drawId}`);
+  return { draw, project: await loadProject(app, draw.projectId) };
+}
+
+// ── request: rules, exclusions, frozen lists, commitment ──
+
+export async function requestDraw(app: AppContext, principal: Principal, input: RequestDrawInput): Promise<DrawCommitment> {
+  if (principal.kind !== "user") throw new AppError("FORBIDDEN", "Only people request draws");
+  const project = await loadProject(app, input.projectId);
+  assertLotAgent(principal, { project });
+  const cfg = app.config.experts;
+  const lot = input.lotId ? project.lots.find((l) => l.id === input.lotId) : undefined;
+  if (input.lotId && !lot) throw new AppError("NOT_FOUND", `No lot ${input.lotId} in project ${project.code}`);
+  const now = new Date();
+  const evaluationAt = new Date(input.evaluationAt);
+  if (evaluationAt <= now) throw new AppError("EVALUATION_STARTED", `The evaluation time ${formatShanghai(evaluationAt)} has passed; no draw for an evaluation that has started`);
+
+  const rooms = new Map((await app.db.room.findMany({ where: { id: { in: input.sites.map((s) => s.roomId) } } })).map((r) => [r.id, r]));
+  input.sites.forEach((s, i) => {
+    if (!rooms.has(s.roomId)) throw new AppError("NOT_FOUND", `No room ${s.roomId} (sites.${i}.roomId)`, [{ path: `sites.${i}.roomId`, message: "no such room" }]);
+  });
+  const codes = [...new Set(input.sites.flatMap((s) => s.needs.map((n) => n.specialtyCode)))];
+  const specialties = new Map((await app.db.expertSpecialty.findMany({ where: { code: { in: codes } } })).map((s) => [s.code, s]));
+  input.sites.forEach((s, i) =>
+    s.needs.forEach((n, j) => {
+      if (!specialties.has(n.specialtyCode)) {
+        throw new AppError("VALIDATION_FAILED", `Unknown specialty ${n.specialtyCode} (sites.${i}.needs.${j})`, [{ path: `sites.${i}.needs.${j}.specialtyCode`, message: "unknown specialty" }]);
+      }
+    }),
+  );
+  const experts = input.sites.reduce((s, site) => s + site.needs.reduce((t, n) => t + n.count, 0), 0);
+  const budgetFen = lot ? lot.budgetFen : project.lots.reduce<bigint | null>((s, l) => (l.budgetFen === null ? s : (s ?? 0n) + l.budgetFen), null);
+  const committee = checkCommittee(cfg.committee, { category: project.category, procedure: project.procedure, budgetFen }, experts, input.ownerRepresentatives);
+  const sameCountyRule = input.excludeSameCounty ?? cfg.excludeSameCounty;
+  if (sameCountyRule && !input.projectRegionCode) {
+    throw new AppError("VALIDATION_FAILED", "projectRegionCode is needed: the same-county rule applies", [{ path: "projectRegionCode", message: "required by the same-county rule" }]);
+  }
+  const open = await app.db.expertDraw.findFirst({ where: { projectId: project.id, lotId: input.lotId ?? null, status: { in: ["committed", "drawn"] } } });
+  if (open) throw new AppError("CONFLICT", `A draw for this ${input.lotId ? "lot" : "project"} is already on (${open.id}); cancel it first`);
+
+  // Bidders' employers: every company that submitted a bid on the lot(s), withdrawn or not (avoidance errs on the safe side).
+  const lotIds = lot ? [lot.id] : project.lots.map((l) => l.id);
+  const bidderIds = [...new Set((await app.db.bid.findMany({ where: { lotId: { in: lotIds } }, select: { companyId: true } })).map((b) => b.companyId))];
+  const bidderCodes = (await app.db.company.findMany({ where: { id: { in: bidderIds } }, select: { creditCode: true } })).map((c) => c.creditCode).sort();
+
+  const plan = input.sites.flatMap((site, siteIndex) =>
+    site.needs.map((n) => ({ siteIndex, roomId: site.roomId, role: site.role, regionPrefix: site.regionPrefix ?? "", specialtyCode: n.specialtyCode, need: n.count, backups: n.backups })),
+  );
+  const windowStart = new Date(now.getTime() - cfg.drawWindowDays * 86_400_000);
+  const manual = input.manualExclusions.map((m) => ({ idHash: app.experts.ids.hash(m.residentId), reason: m.reason }));
+  const frozen = app.experts.pool().freeze({
+    buckets: plan.map((p) => ({ specialtyCode: p.specialtyCode, regionPrefix: p.regionPrefix })),
+    evaluationAt,
+    bidderCodes,
+    ownerCodes: input.ownerCreditCodes,
+    ownerName: project.ownerName,
+    manual,
+    sameCounty: sameCountyRule ? input.projectRegionCode! : null,
+    now,
+  });
+
+  const short = plan.flatMap((p, i) => {
+    const b = frozen.buckets[i]!;
+    const required = p.need + p.backups;
+    if (b.eligible.length >= required) return [];
+    const room = rooms.get(p.roomId)!;
+    const top = Object.entries(b.excluded).sort((x, y) => y[1] - x[1])[0] as [keyof typeof exclusionNames, number] | undefined;
+    const message =
+      `site ${p.siteIndex + 1} ${room.name} (${p.role}), specialty ${p.specialtyCode} ${specialties.get(p.specialtyCode)!.name}: ` +
+      `needs ${required} (${p.need} + ${p.backups} backup${p.backups === 1 ? "" : "s"}), ${b.eligible.length} eligible of ${b.candidates}, short by ${required - b.eligible.length}; ` +
+      (top ? `the exclusion that removed the most: ${top[0]} ${exclusionNames[top[0]]} (${top[1]})` : "no exclusion applied: the pool has too few experts here");
+    return [{ path: `sites.${p.siteIndex}.needs.${input.sites[p.siteIndex]!.needs.findIndex((n) => n.specialtyCode === p.specialtyCode)}`, message }];
+  });
+  if (short.length) throw new AppError("POOL_SHORT", `The pool cannot fill this request: ${short.map((s) => s.message).join("; ")}`, short);
+
+  const seed = newSeed();
+  const hash = seedHash(seed);
+  const drawId = randomUUID();
+  const packed = frozen.buckets.map((b) => packIds(b.eligible));
+  const digests = packed.map(digestPacked);
+  const request = {
+    ...input,
+    manualExclusions: input.manualExclusions.map((m) => ({ idMasked: `${m.residentId.slice(0, 4)}**********${m.residentId.slice(-4)}`, reason: m.reason })),
+    excludeSameCounty: sameCountyRule,
+    bidderCreditCodes: bidderCodes,
+    ownerName: project.ownerName,
+    maxDraws: cfg.maxDraws,
+    drawWindowDays: cfg.drawWindowDays,
+    windowStart: windowStart.toISOString(),
+  };
+  await app.db.$transaction(async (tx) => {
+    await tx.expertDraw.create({
+      data: {
+        id: drawId,
+        projectId: project.id,
+        lotId: input.lotId ?? null,
+        requestedBy: principal.userId,
+        status: "committed",
+        evaluationAt,
+        request: JSON.stringify(request),
+        committee: JSON.stringify(committee),
+        answerMinutes: cfg.answerMinutes,
+        poolGeneration: frozen.generation,
+        seedHash: hash,
+        seedSealed: app.box.seal(seed),
+        committedAt: now,
+      },
+    });
+    await tx.expertDrawBucket.createMany({
+      data: plan.map((p, i) => ({
+        drawId,
+        index: i,
+        siteIndex: p.siteIndex,
+        roomId: p.roomId,
+        siteRole: p.role,
+        regionPrefix: p.regionPrefix,
+        specialtyCode: p.specialtyCode,
+        need: p.need,
+        backups: p.backups,
+        candidates: frozen.buckets[i]!.candidates,
+        eligible: frozen.buckets[i]!.eligible.length,
+        listDigest: digests[i]!,
+        list: packed[i]!,
+        excluded: JSON.stringify(frozen.buckets[i]!.excluded),
+      })),
+    });
+    if (frozen.exclusions.length) {
+      await tx.expertDrawExclusion.createMany({
+        data: frozen.exclusions.map((e) => ({ drawId, reason: e.reason, detail: e.detail, count: e.ids.length, expertIds: packIds(e.ids) })),
+      });
+    }
+    await appendAudit(tx, {
+      actor: actorOf(principal),
+      action: "experts.requestDraw",
+      target: `expert-draw:${drawId}`,
+      payload: {
+        drawId,
+        request,
+        committee,
+        seedHash: hash,
+        poolGeneration: frozen.generation,
+        buckets: plan.map((p, i) => ({ ...p, eligible: frozen.buckets[i]!.eligible.length, listDigest: digests[i], excluded: frozen.buckets[i]!.excluded })),
+        exclusions: frozen.exclusions.map((e) => ({ reason: e.reason, detail: e.detail, count: e.ids.length, digest: digestPacked(packIds(e.ids)) })),
+      },
+    });
+  });
+  changed(app, drawId);
+  return {
+    drawId,
+    status: "committed",
+    seedHash: hash,
+    poolGeneration: frozen.generation,
+    committee,
+    buckets: plan.map((p, i) => {
+      const room = rooms.get(p.roomId)!;
+      return {
+        index: i,
+        site: { index: p.siteIndex, roomId: p.roomId, roomName: room.name, city: room.city, role: p.role, regionPrefix: p.regionPrefix },
+        specialty: { code: p.specialtyCode, name: specialties.get(p.specialtyCode)!.name },
+        need: p.need,
+        backups: p.backups,
+        eligible: frozen.buckets[i]!.eligible.length,
+        listDigest: digests[i]!,
+      };
+    }),
+    streams: streamsOf(drawId),
+  };
+}
+
+// ── draw: reveal and select ──
+
+export async function revealDraw(app: AppContext, principal: Principal, drawId: string) {
+  const { draw, project } = await loadDraw(app, drawId);
+  assertLotAgent(principal, { project });
+  if (draw.status === "cancelled") throw new AppError("STAGE_CONFLICT", "This draw was cancelled");
+  if (draw.status !== "committed" || !draw.seedSealed) throw new AppError("STAGE_CONFLICT", "This draw was already carried out");
+  const now = new Date();
+  if (now >= draw.evaluationAt) throw new AppError("EVALUATION_STARTED", `The evaluation started at ${formatShanghai(draw.evaluationAt)}; request a new draw for a new time`);
+  if (project.category === "procurement") {
+    const opens = drawWindowOpens(draw.evaluationAt, app.config.experts.procurementDrawWorkdays);
+    if (now < opens) {
+      throw new AppError("DRAW_TOO_EARLY", `Government procurement: draw no earlier than ${app.config.experts.procurementDrawWorkdays} working days before the evaluation (from ${formatShanghai(opens)})`);
+    }
+  }
+  const seed = app.box.open(draw.seedSealed);
+  const buckets = await app.db.expertDrawBucket.findMany({ where: { drawId }, orderBy: { index: "asc" }, omit: { list: true } });
+  const walk = new DrawWalk(seed, app.experts.pool().drawLists(drawId).map(unpackIds));
+  const selected = selectInitial(walk, buckets);
+  if ("shortBucket" in selected) {
+    const b = buckets[selected.shortBucket]!;
+    throw new AppError("POOL_EXHAUSTED", `Bucket ${b.index + 1} (${b.specialtyCode}) ran out: the same experts are eligible in several buckets; request again with fewer overlapping needs`);
+  }
+  const answerBy = new Date(now.getTime() + draw.answerMinutes * 60_000);
+  const invites: { pickId: string; token: string }[] = [];
+  const rows = selected.picks.map((p) => {
+    const id = randomUUID();
+    const invite = p.kind === "member";
+    const token = invite ? newToken() : null;
+    if (token) invites.push({ pickId: id, token });
+    return {
+      id,
+      drawId,
+      bucketIndex: p.bucket,
+      seq: p.seq,
+      position: p.position,
+      expertId: p.expertId,
+      kind: p.kind,
+      state: invite ? "notified" : "reserve",
+      tokenHash: token ? sha256(token) : null,
+      pickedAt: now,
+      answerBy: invite ? answerBy : null,
+    };
+  });
+  await app.db.$transaction(async (tx) => {
+    const { count } = await tx.expertDraw.updateMany({ where: { id: drawId, status: "committed" }, data: { status: "drawn", seed, seedSealed: null, drawnAt: now } });
+    if (count !== 1) throw new AppError("STAGE_CONFLICT", "This draw was already carried out");
+    await tx.expertPick.createMany({ data: rows });
+    await refreshBusy(tx, rows.filter((r) => r.state === "notified").map((r) => r.expertId), app.config.experts.maxDraws, app.config.experts.drawWindowDays, now);
+    await appendAudit(tx, {
+      actor: actorOf(principal),
+      action: "experts.draw",
+      target: `expert-draw:${drawId}`,
+      payload: { drawId, seed, seedHash: draw.seedHash, picks: selected.picks },
+    });
+  });
+  changed(app, drawId);
+  for (const i of invites) void sendInvitation(app, i.pickId, i.token);
+  for (const r of rows) if (r.answerBy) armAnswerTimer(app, r.id, r.answerBy);
+  return { drawId, seed, seedHash: draw.seedHash, notified: invites.length, reserve: rows.length - invites.length };
+}
+
+// ── notifications ──
+
+async function sendInvitation(app: AppContext, pickId: string, token: string): Promise<void> {
+  try {
+    const pick = await app.db.expertPick.findUniqueOrThrow({ where: { id: pickId } });
+    const draw = await app.db.expertDraw.findUniqueOrThrow({ where: { id: pick.drawId } });
+    const project = await app.db.project.findUniqueOrThrow({ where: { id: draw.projectId } });
+    const bucket = await app.db.expertDrawBucket.findUniqueOrThrow({ where: { drawId_index: { drawId: draw.id, index: pick.bucketIndex } }, omit: { list: true } });
+    const room = await app.db.room.findUniqueOrThrow({ where: { id: bucket.roomId } });
+    const expert = await app.db.expert.findUniqueOrThrow({ where: { id: pick.expertId } });
+    const link = `${app.config.experts.linkBase}/invite#t=${token}`;
+    const answerBy = pick.answerBy!;
+    await app.experts.notifier.send({
+      kind: "invitation",
+      to: app.box.open(expert.mobileCipher),
+      text: `【评标专家抽取】您被随机抽取为项目 ${project.code} 的评标专家，评标时间 ${formatShanghai(draw.evaluationAt)}，地点 ${room.name}（${room.city}）。请于 ${formatShanghai(answerBy)} 前答复（接受或拒绝）：${link}`,
+      drawId: draw.id,
+      pickId,
+      projectCode: project.code,
+      token,
+      link,
+      answerBy: answerBy.toISOString(),
+    });
+    await app.db.expertPick.update({ where: { id: pickId }, data: { notifiedAt: new Date(), notifyError: null } });
+  } catch (err) {
+    app.log.warn({ err, pickId }, "expert invitation not delivered; the answer deadline still applies");
+    await app.db.expertPick.update({ where: { id: pickId }, data: { notifyError: String(err instanceof Error ? err.message : err).slice(0, 500) } }).catch(() => undefined);
+  }
+}
+
+// ── answers, replacements, timers ──
+
+interface Called {
+  pickId: string;
+  token: string;
+  answerBy: Date;
+}
+
+/**
+ * Fills the seat a pick leaves (decline, no answer): the bucket's next backup
+ * in reserve is called; else a replacement (补抽) continues the seeded walk over
+ * the same frozen list. Inside the caller's transaction.
+ */
+async function fillSeat(app: AppContext, tx: Tx, drawId: string, left: { id: string; seq: number; bucketIndex: number }, now: Date, actor: Actor): Promise<Called | null> {
+  const draw = await tx.expertDraw.findUniqueOrThrow({ where: { id: drawId } });
+  if (now >= draw.evaluationAt) {
+    await appendAudit(tx, { actor, action: "experts.replacementSkipped", target: `expert-draw:${drawId}`, payload: { seat: left.seq, reason: "the evaluation has started" } });
+    return null;
+  }
+  const token = newToken();
+  const answerBy = new Date(now.getTime() + draw.answerMinutes * 60_000);
+  const backup = await tx.expertPick.findFirst({ where: { drawId, bucketIndex: left.bucketIndex, state: "reserve" }, orderBy: { seq: "asc" } });
+  if (backup) {
+    await tx.expertPick.update({ where: { id: backup.id }, data: { state: "notified", tokenHash: sha256(token), answerBy, replacesId: left.id } });
+    await refreshBusy(tx, [backup.expertId], app.config.experts.maxDraws, app.config.experts.drawWindowDays, now);
+    await appendAudit(tx, { actor, action: "experts.backupCalled", target: `expert-draw:${drawId}`, payload: { seq: backup.seq, replaces: left.seq } });
+    return { pickId: backup.id, token, answerBy };
+  }
+  const picks = await tx.expertPick.findMany({ where: { drawId }, orderBy: { seq: "asc" } });
+  const walk = resumeWalk(draw.seed!, app.experts.pool().drawLists(drawId).map(unpackIds), picks.map((p) => ({ bucket: p.bucketIndex, position: p.position, expertId: p.expertId })));
+  const next = walk.next(left.bucketIndex);
+  if (!next) {
+    await appendAudit(tx, { actor, action: "experts.replacementImpossible", target: `expert-draw:${drawId}`, payload: { seat: left.seq, bucket: left.bucketIndex, reason: "the frozen list is used up" } });
+    return null;
+  }
+  const id = randomUUID();
+  const seq = picks.length + 1;
+  await tx.expertPick.create({
+    data: { id, drawId, bucketIndex: left.bucketIndex, seq, position: next.position, expertId: next.expertId, kind: "replacement", state: "notified", replacesId: left.id, tokenHash: sha256(token), pickedAt: now, answerBy },
+  });
+  await refreshBusy(tx, [next.expertId], app.config.experts.maxDraws, app.config.experts.drawWindowDays, now);
+  await appendAudit(tx, { actor, action: "experts.replacement", target: `expert-draw:${drawId}`, payload: { seq, bucket: left.bucketIndex, position: next.position, expertId: next.expertId, replaces: left.seq } });
+  return { pickId: id, token, answerBy };
+}
+
+function afterCalled(app: AppContext, called: Called | null) {
+  if (!called) return;
+  void sendInvitation(app, called.pickId, called.token);
+  armAnswerTimer(app, called.pickId, called.answerBy);
+}
+
+const linkActor = (pickId: string): Actor => ({ kind: "system", id: `invitation:${pickId}`, role: "expert" });
+
+async function pickByToken(app: AppContext, token: string) {
+  const pick = await app.db.expertPick.findUnique({ where: { tokenHash: sha256(token) } });
+  if (!pick) throw new AppError("NOT_FOUND", "Unknown invitation (the link is wrong or was replaced)");
+  const draw = await app.db.expertDraw.findUniqueOrThrow({ where: { id: pick.drawId } });
+  return { pick, draw };
+}
+
+export async function viewInvitation(app: AppContext, token: string) {
+  const { pick, draw } = await pickByToken(app, token);
+  const project = await app.db.project.findUniqueOrThrow({ where: { id: draw.projectId } });
+  const bucket = await app.db.expertDrawBucket.findUniqueOrThrow({ where: { drawId_index: { drawId: draw.id, index: pick.bucketIndex } }, omit: { list: true } });
+  const room = await app.db.room.findUnique({ where: { id: bucket.roomId } });
+  return {
+    projectCode: project.code,
+    evaluationAt: draw.evaluationAt.toISOString(),
+    site: { roomName: room?.name ?? "", city: room?.city ?? "" },
+    state: pick.state as "notified",
+    answerBy: pick.answerBy?.toISOString() ?? null,
+  };
+}
+
+export async function answerInvitation(app: AppContext, token: string, decision: "accept" | "decline", reason?: string) {
+  const { pick, draw } = await pickByToken(app, token);
+  if (draw.status !== "drawn") throw new AppError("INVITATION_CLOSED", "This draw was cancelled");
+  if (pick.state !== "notified") throw new AppError("ALREADY_ANSWERED", `This invitation is already ${pick.state}`);
+  const now = new Date();
+  if (pick.answerBy && now >= pick.answerBy) throw new AppError("ANSWER_CLOSED", "The time to answer is over; a replacement has been or is being drawn");
+  const actor = linkActor(pick.id);
+  let called: Called | null = null;
+  await app.db.$transaction(async (tx) => {
+    const state = decision === "accept" ? "accepted" : "declined";
+    const { count } = await tx.expertPick.updateMany({
+      where: { id: pick.id, state: "notified" },
+      data: { state, answeredAt: now, answerVia: "link", declineReason: decision === "decline" ? (reason ?? "") : null },
+    });
+    if (count !== 1) throw new AppError("ALREADY_ANSWERED", "This invitation was already answered");
+    await appendAudit(tx, { actor, action: `experts.${decision}`, target: `expert-draw:${draw.id}`, payload: { seq: pick.seq, via: "link", reason: reason ?? null } });
+    if (decision === "decline") called = await fillSeat(app, tx, draw.id, pick, now, actor);
+  });
+  app.timers.cancel(`expert-answer:${pick.id}`);
+  changed(app, draw.id);
+  afterCalled(app, called);
+  return { state: decision === "accept" ? ("accepted" as const) : ("declined" as const) };
+}
+
+/** The answer deadline of one invitation passed: no answer → replacement. Idempotent. */
+export async function expireAnswer(app: AppContext, pickId: string): Promise<void> {
+  const pick = await app.db.expertPick.findUnique({ where: { id: pickId } });
+  if (!pick || pick.state !== "notified" || !pick.answerBy) return;
+  const now = new Date();
+  if (now < pick.answerBy) return armAnswerTimer(app, pickId, pick.answerBy);
+  const actor: Actor = { kind: "system", id: "timer", role: "system" };
+  let called: Called | null = null;
+  await app.db.$transaction(async (tx) => {
+    const { count } = await tx.expertPick.updateMany({ where: { id: pickId, state: "notified" }, data: { state: "no-answer", answeredAt: now, answerVia: "timer" } });
+    if (count !== 1) return;
+    await appendAudit(tx, { actor, action: "experts.noAnswer", target: `expert-draw:${pick.drawId}`, payload: { seq: pick.seq, answerBy: pick.answerBy!.toISOString() } });
+    called = await fillSeat(app, tx, pick.drawId, pick, now, actor);
+  });
+  changed(app, pick.drawId);
+  afterCalled(app, called);
+}
+
+export function armAnswerTimer(app: AppContext, pickId: string, answerBy: Date): void {
+  app.timers.at(`expert-answer:${pickId}`, answerBy, () => expireAnswer(app, pickId));
+}
+
+/**
+ * At start-up: every invitation still waiting for an answer gets its deadline
+ * armed again; ExpertBusy is recomputed if K or D changed since it was made.
+ */
+export async function armExpertTimers(app: AppContext): Promise<void> {
+  const raw = openRaw(app.config.databaseUrl);
+  try {
+    if (ensureBusy(raw, app.config.experts.maxDraws, app.config.experts.drawWindowDays)) app.log.info("experts: recomputed who was drawn too often (K or D changed)");
+  } finally {
+    raw.close();
+  }
+  const waiting = await app.db.expertPick.findMany({ where: { state: "notified", answerBy: { not: null } }, select: { id: true, answerBy: true } });
+  for (const p of waiting) armAnswerTimer(app, p.id, p.answerBy!);
+}
+
+// ── cancel ──
+
+export async function cancelDraw(app: AppContext, principal: Principal, drawId: string, reason: string) {
+  const { draw, project } = await loadDraw(app, drawId);
+  assertLotAgent(principal, { project });
+  if (draw.status === "cancelled") throw new AppError("STAGE_CONFLICT", "This draw is already cancelled");
+  const toTell = await app.db.expertPick.findMany({ where: { drawId, state: { in: ["notified", "accepted"] } } });
+  await app.db.$transaction(async (tx) => {
+    const { count } = await tx.expertDraw.updateMany({
+      where: { id: drawId, status: { in: ["committed", "drawn"] } },
+      data: { status: "cancelled", cancelledAt: new Date(), cancelReason: reason, seedSealed: null },
+    });
+    if (count !== 1) throw new AppError("STAGE_CONFLICT", "This draw is already cancelled");
+    await tx.expertPick.updateMany({ where: { drawId, state: { in: ["reserve", "notified", "accepted"] } }, data: { state: "cancelled" } });
+    const touched = await tx.expertPick.findMany({ where: { drawId }, select: { expertId: true } });
+    await refreshBusy(tx, touched.map((p) => p.expertId), app.config.experts.maxDraws, app.config.experts.drawWindowDays);
+    await appendAudit(tx, { actor: actorOf(principal), action: "experts.cancelDraw", target: `expert-draw:${drawId}`, payload: { reason } });
+  });
+  for (const p of toTell) app.timers.cancel(`expert-answer:${p.id}`);
+  changed(app, drawId);
+  void (async () => {
+    for (const p of toTell) {
+      const expert = await app.db.expert.findUnique({ where: { id: p.expertId } });
+      if (!expert) continue;
+      await app.experts.notifier
+        .send({ kind: "cancelled", to: app.box.open(expert.mobileCipher), text: `【评标专家抽取】项目 ${project.code} 的评标专家邀请已取消，无需前往。`, drawId, pickId: p.id, projectCode: project.code })
+        .catch((err: unknown) => app.log.warn({ err, pickId: p.id }, "cancellation not delivered"));
+    }
+  })();
+  return { drawId, status: "cancelled" as const };
+}
+
+// ── sign-in at an expert terminal ──
+
+async function seatAtTerminal(app: AppContext, principal: Principal, residentId: string) {
+  if (principal.kind !== "device" || principal.deviceKind !== "expert-terminal") throw new AppError("FORBIDDEN", "Experts sign in at an expert terminal");
+  const expert = await app.db.expert.findUnique({ where: { idHash: app.experts.ids.hash(residentId) } });
+  const now = Date.now();
+  const none = new AppError("NOT_ON_COMMITTEE", "No committee seat for this ID number in this room at this time");
+  if (!expert) throw none;
+  const picks = await app.db.expertPick.findMany({ where: { expertId: expert.id, state: { in: ["notified", "accepted", "signed-in"] } }, orderBy: { pickedAt: "desc" } });
+  for (const pick of picks) {
+    const draw = await app.db.expertDraw.findUnique({ where: { id: pick.drawId } });
+    if (!draw || draw.status !== "drawn" || Math.abs(draw.evaluationAt.getTime() - now) > SIGN_IN_WINDOW_MS) continue;
+    const bucket = await app.db.expertDrawBucket.findUniqueOrThrow({ where: { drawId_index: { drawId: draw.id, index: pick.bucketIndex } }, omit: { list: true } });
+    if (bucket.roomId !== principal.roomId) continue;
+    return { expert, pick, draw, bucket, device: principal };
+  }
+  throw none;
+}
+
+export async function signInStart(app: AppContext, principal: Principal, residentId: string) {
+  const { expert, pick, draw } = await seatAtTerminal(app, principal, residentId);
+  if (pick.state === "signed-in") throw new AppError("ALREADY_SIGNED_IN", "This expert has already signed in");
+  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+  const expiresAt = new Date(Date.now() + OTP_TTL_MS);
+  await app.db.$transaction(async (tx) => {
+    await tx.expertPick.update({ where: { id: pick.id }, data: { otpHash: sha256(`${pick.id}:${code}`), otpExpiresAt: expiresAt, otpTries: 0 } });
+    await appendAudit(tx, { actor: actorOf(principal), action: "experts.signInCode", target: `expert-draw:${draw.id}`, payload: { seq: pick.seq, expiresAt: expiresAt.toISOString() } });
+  });
+  const project = await app.db.project.findUniqueOrThrow({ where: { id: draw.projectId } });
+  const mobile = app.box.open(expert.mobileCipher);
+  try {
+    await app.experts.notifier.send({
+      kind: "sign-in-code",
+      to: mobile,
+      text: `【评标专家签到】项目 ${project.code} 签到验证码 ${code}，5 分钟内有效。请勿告诉他人。`,
+      drawId: draw.id,
+      pickId: pick.id,
+      projectCode: project.code,
+      code,
+    });
+  } catch (err) {
+    app.log.warn({ err, pickId: pick.id }, "sign-in code not delivered");
+    throw new AppError("NOTIFY_FAILED", "The code could not be sent; try again");
+  }
+  return { sent: true as const, mobileMasked: maskMobile(mobile), expiresAt: expiresAt.toISOString() };
+}
+
+export async function signInFinish(app: AppContext, principal: Principal, residentId: string, code: string) {
+  const { expert, pick, draw, bucket, device } = await seatAtTerminal(app, principal, residentId);
+  if (pick.state === "signed-in") throw new AppError("ALREADY_SIGNED_IN", "This expert has already signed in");
+  if (!pick.otpHash || !pick.otpExpiresAt || pick.otpExpiresAt.getTime() <= Date.now()) throw new AppError("CODE_EXPIRED", "No valid code: ask for a new one");
+  if (pick.otpTries >= OTP_MAX_TRIES) throw new AppError("CODE_LOCKED", "Too many wrong codes: ask for a new one");
+  const given = Buffer.from(sha256(`${pick.id}:${code}`));
+  if (!timingSafeEqual(given, Buffer.from(pick.otpHash))) {
+    await app.db.expertPick.update({ where: { id: pick.id }, data: { otpTries: { increment: 1 } } });
+    throw new AppError("CODE_WRONG", `Wrong code (${OTP_MAX_TRIES - pick.otpTries - 1} tries left)`);
+  }
+  const now = new Date();
+  await app.db.$transaction(async (tx) => {
+    const { count } = await tx.expertPick.updateMany({
+      where: { id: pick.id, otpHash: pick.otpHash, state: { in: ["notified", "accepted"] } },
+      data: {
+        state: "signed-in",
+        signedInAt: now,
+        signedInDevice: device.deviceId,
+        otpHash: null,
+        otpExpiresAt: null,
+        ...(pick.state === "notified" ? { answeredAt: now, answerVia: "terminal" } : {}),
+      },
+    });
+    if (count !== 1) throw new AppError("ALREADY_SIGNED_IN", "This expert has already signed in");
+    await appendAudit(tx, { actor: actorOf(principal), action: "experts.signIn", target: `expert-draw:${draw.id}`, payload: { seq: pick.seq, device: device.code } });
+  });
+  app.timers.cancel(`expert-answer:${pick.id}`);
+  changed(app, draw.id);
+  const project = await app.db.project.findUniqueOrThrow({ where: { id: draw.projectId } });
+  const specialty = await app.db.expertSpecialty.findUnique({ where: { code: bucket.specialtyCode } });
+  const room = await app.db.room.findUnique({ where: { id: bucket.roomId } });
+  const seat = (await app.db.expertPick.count({ where: { drawId: draw.id, bucketIndex: pick.bucketIndex, seq: { lte: pick.seq } } }));
+  return {
+    name: expert.name,
+    projectCode: project.code,
+    seat,
+    specialty: { code: bucket.specialtyCode, name: specialty?.name ?? "" },
+    site: { roomName: room?.name ?? "", role: bucket.siteRole as "main" | "secondary" },
+  };
+}

@@ -1,0 +1,66 @@
+// Committee rules (评标委员会组成), all configurable (server/config.ts, EXPERT_*):
+// - at least 5 members (招标投标法 art. 37; 评标委员会和评标方法暂行规定 art. 9),
+//   at least 3 for a consultation or negotiation group (磋商小组/谈判小组),
+//   at least 7 in government procurement from a budget of 10 million yuan
+//   (1,000,000,000 fen; 财政部令第87号 art. 47);
+// - an odd number of members;
+// - drawn experts at least 2/3 of the members; the rest are the tenderer's
+//   representatives (招标人代表), who are seats, not draws.
+// And for government procurement the draw happens no earlier than N working
+// days before the evaluation (weekends skipped; public holidays are not modelled).
+import type { ExpertsConfig } from "../config";
+import { AppError } from "../errors";
+
+export interface CommitteeCheck {
+  size: number;
+  experts: number;
+  ownerRepresentatives: number;
+  minimum: number;
+  rule: string;
+}
+
+export function checkCommittee(
+  cfg: ExpertsConfig["committee"],
+  project: { category: string; procedure: string; budgetFen: bigint | null },
+  experts: number,
+  ownerRepresentatives: number,
+): CommitteeCheck {
+  const size = experts + ownerRepresentatives;
+  let minimum = cfg.min;
+  let rule = `at least ${cfg.min} members (招标投标法 art. 37)`;
+  if (project.procedure === "competitive-negotiation" || project.procedure === "competitive-consultation") {
+    minimum = cfg.minConsultation;
+    rule = `at least ${cfg.minConsultation} members for a negotiation or consultation group`;
+  }
+  if (project.category === "procurement" && project.budgetFen !== null && project.budgetFen >= BigInt(cfg.largeProcurementFen)) {
+    minimum = Math.max(minimum, cfg.minLargeProcurement);
+    rule = `at least ${cfg.minLargeProcurement} members: government procurement with a budget of ${cfg.largeProcurementFen / 1_000_000} 万元 or more (财政部令第87号 art. 47)`;
+  }
+  const problems: { path: string; message: string }[] = [];
+  if (size < minimum) problems.push({ path: "sites", message: `the committee has ${size} members; ${rule}` });
+  if (cfg.odd && size % 2 === 0) problems.push({ path: "ownerRepresentatives", message: `the committee has ${size} members; it must be an odd number` });
+  const { num, den } = cfg.minShare;
+  if (experts * den < num * size) {
+    problems.push({
+      path: "ownerRepresentatives",
+      message: `${experts} drawn experts of ${size} members is less than ${num}/${den}; at most ${Math.floor((experts * den) / num) - experts} tenderer's representatives`,
+    });
+  }
+  if (problems.length) throw new AppError("COMMITTEE_RULES", `Committee rules not met: ${problems.map((p) => p.message).join("; ")}`, problems);
+  return { size, experts, ownerRepresentatives, minimum, rule };
+}
+
+const SHANGHAI_MS = 8 * 3_600_000;
+
+/** The earliest moment a procurement draw may happen: 00:00 (Asia/Shanghai) `workdays` working days before the evaluation day. */
+export function drawWindowOpens(evaluationAt: Date, workdays: number): Date {
+  const local = new Date(evaluationAt.getTime() + SHANGHAI_MS);
+  let day = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  let counted = 0;
+  while (counted < workdays) {
+    day -= 86_400_000;
+    const wd = new Date(day).getUTCDay();
+    if (wd !== 0 && wd !== 6) counted++;
+  }
+  return new Date(day - SHANGHAI_MS);
+}
