@@ -41,6 +41,8 @@ export const routes: RouteRecordRaw[] = [
       personHome("supervisor", "wall.title", () => import("@/pages/SupervisorHome.vue")),
       { path: "supervisor/rooms/:roomId", name: "supervisor-room", component: () => import("@/pages/supervisor/SupervisorRoom.vue"), meta: { role: "supervisor", title: "roomDetail.title" } },
       { path: "supervisor/escrow", name: "supervisor-escrow", component: () => import("@/pages/supervisor/SupervisorEscrow.vue"), meta: { role: "supervisor", title: "escrow.title" } },
+      // Statistics: admins, supervisors and agents (the page and the server check the role).
+      { path: "stats", name: "stats", component: () => import("@/pages/stats/StatsPage.vue"), meta: { title: "stats.title" } },
     ],
   },
   { path: "/:pathMatch(.*)*", name: "not-found", component: () => import("@/pages/NotFoundPage.vue"), meta: { public: true } },
