@@ -89,9 +89,11 @@ describe("device agent", () => {
     expect(peer.state.input).toBe("31");
     await until(() => a.state().projector?.power === "on" && a.state().projector?.input === "31", 3000, "status refreshed");
 
-    // Kiosk commands reach the kiosk driver.
+    // show-view is the server's: it sets the device channel's view (the agent follows the channel).
     const view = await call(admin, "device:sendCommand", { deviceId: id, command: { kind: "show-view", view: "idle" } });
-    expect(view).toMatchObject({ ok: true, data: { ok: true, detail: "showing idle" } });
+    expect(view).toMatchObject({ ok: true, data: { ok: true, detail: "view set to idle on the device channel" } });
+    expect((await call(admin, "device:sendCommand", { deviceId: id, command: { kind: "show-view", view: "room" } })).ok).toBe(true);
+    // Kiosk commands reach the kiosk driver.
     const ident = await call(admin, "device:sendCommand", { deviceId: id, command: { kind: "identify", seconds: 5 } });
     expect(ident).toMatchObject({ ok: true, data: { ok: true } });
 
