@@ -20,7 +20,20 @@ type Session = Awaited<ReturnType<typeof loadSession>>;
 type BidRow = NonNullable<Awaited<ReturnType<AppContext["db"]["bid"]["findFirst"]>>>;
 
 /** Decrypts one bid with a content key; on success records its summary. Throws typed errors; stores nothing on failure but the try. */
+/** One decryption at a time per bid in this process: a key resent after a drop gets a typed error, not a race. */
+const inFlight = new Set<string>();
+
 async function openBid(app: AppContext, s: Session, bid: BidRow, key: Buffer, actor: Principal | null, how: "bidder" | "escrow"): Promise<BidSummary> {
+  if (inFlight.has(bid.id)) throw new AppError("DECRYPTION_IN_PROGRESS", "This bid is being decrypted right now; wait for the answer");
+  inFlight.add(bid.id);
+  try {
+    return await openBidOnce(app, s, bid, key, actor, how);
+  } finally {
+    inFlight.delete(bid.id);
+  }
+}
+
+async function openBidOnce(app: AppContext, s: Session, bid: BidRow, key: Buffer, actor: Principal | null, how: "bidder" | "escrow"): Promise<BidSummary> {
   const zipPath = join(app.dirs.bids, s.lotId, `${bid.id}.zip`);
   const company = await app.db.company.findUniqueOrThrow({ where: { id: bid.companyId } });
   let summary: BidSummary;
