@@ -5,7 +5,8 @@ import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
-import { createDb, type Db } from "../server/db";
+import { createDb, dbProvider, type Db } from "../server/db";
+import { createMigratedDatabase, randomDbName } from "../scripts/db/pg-databases";
 
 export const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -20,6 +21,12 @@ export function median(xs: number[]): number {
 /** A new SQLite file with every committed migration applied (the real Prisma CLI, as in the tests). */
 export async function freshDb(prefix = "hall-stats-bench-"): Promise<{ db: Db; url: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  // DATABASE_URL=postgresql://… runs the benchmark on PostgreSQL (a fresh migrated database, left for inspection).
+  const pg = process.env.DATABASE_URL;
+  if (pg && /^postgres(ql)?:\/\//.test(pg)) {
+    const url = await createMigratedDatabase(pg, randomDbName("hall_stats_bench"));
+    return { db: createDb(url), url, dir };
+  }
   const url = `file:${join(dir, "hall.db")}`;
   execFileSync(process.execPath, ["node_modules/prisma/build/index.js", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: url }, stdio: "pipe" });
   const db = createDb(url);
@@ -33,6 +40,22 @@ export async function freshDb(prefix = "hall-stats-bench-"): Promise<{ db: Db; u
  * property, one in seven evaluated remotely, 3 halls and 20 agents.
  */
 export async function synthesizeDeals(db: Db, n: number): Promise<void> {
+  if (dbProvider(db) === "postgresql") {
+    await db.$executeRawUnsafe(`
+      INSERT INTO "StatsDeal" ("id", "code", "name", "category", "budgetFen", "referenceFen", "dealFen", "dealDay", "dealMonth", "remoteEvaluation", "hall", "agent", "source", "createdAt", "updatedAt")
+      SELECT 'bench-' || lpad(i::text, 8, '0'), 'B' || lpad(i::text, 8, '0'), '基准测试项目 ' || i,
+        CASE i % 4 WHEN 0 THEN 'engineering' WHEN 1 THEN 'procurement' WHEN 2 THEN 'property' ELSE 'land' END,
+        CASE WHEN i % 4 < 2 THEN 100000000 + (i::bigint * 7919) % 50000000 END,
+        CASE WHEN i % 4 = 2 THEN 5000000 + (i::bigint * 104729) % 3000000 END,
+        90000000 + (i::bigint * 7907) % 40000000 + (i % 100),
+        to_char(date '2015-01-01' + (i % 3653), 'YYYYMMDD')::int,
+        to_char(date '2015-01-01' + (i % 3653), 'YYYYMM')::int,
+        (i % 7 = 0), '第' || (i % 3 + 1) || '开标厅', '代理机构' || (i % 20), 'import',
+        timestamp '2026-01-01 00:00:00', timestamp '2026-01-01 00:00:00'
+      FROM generate_series(0, ${n - 1}) AS i`);
+    await db.$executeRawUnsafe("ANALYZE");
+    return;
+  }
   await db.$executeRawUnsafe(`
     WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${n - 1})
     INSERT INTO "StatsDeal" (id, code, name, category, budgetFen, referenceFen, dealFen, dealDay, dealMonth, remoteEvaluation, hall, agent, source, createdAt, updatedAt)

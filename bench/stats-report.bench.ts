@@ -10,6 +10,7 @@ import { categoryOrder, type Category } from "@contracts/stats";
 import { arg, freshDb, median, synthesizeDeals } from "./stats-lib";
 import { addInto, dealBucket, emptyBucket, type Bucket } from "../server/stats/figures";
 import { buildReport, monthBuckets } from "../server/stats/report";
+import { dbProvider, sqlFor } from "../server/db";
 
 const rows = Number(arg("--rows") ?? 1_000_000);
 const runs = Number(arg("--runs") ?? 5);
@@ -28,10 +29,11 @@ async function main() {
     const [genMs] = await timed(() => synthesizeDeals(db, rows));
     const count = Number((await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT COUNT(*) AS n FROM "StatsDeal"`))[0]!.n);
     console.log(`${count.toLocaleString("en")} deals written in ${(genMs / 1000).toFixed(1)} s (${dir})`);
-    const plan = await db.$queryRawUnsafe<{ detail: string }[]>(
-      `EXPLAIN QUERY PLAN SELECT category, dealMonth, SUM(dealFen) FROM "StatsDeal" WHERE dealMonth BETWEEN 201501 AND 202412 AND dealDay BETWEEN 20150101 AND 20241231 GROUP BY category, dealMonth`,
+    const pg = dbProvider(db) === "postgresql";
+    const plan = await db.$queryRawUnsafe<{ detail?: string; "QUERY PLAN"?: string }[]>(
+      sqlFor(db, `${pg ? "EXPLAIN" : "EXPLAIN QUERY PLAN"} SELECT category, dealMonth, SUM(dealFen) FROM "StatsDeal" WHERE dealMonth BETWEEN 201501 AND 202412 AND dealDay BETWEEN 20150101 AND 20241231 GROUP BY category, dealMonth`),
     );
-    console.log(`plan: ${plan.map((p) => p.detail).join(" | ")}`);
+    console.log(`plan (${pg ? "PostgreSQL" : "SQLite"}): ${plan.map((p) => p.detail ?? p["QUERY PLAN"]).join(" | ")}`);
 
     await buildReport(db, { from: FROM, to: TO, by: "month" }); // warm-up
     const sqlMonth: number[] = [];
@@ -52,7 +54,7 @@ async function main() {
     // Reference: every row to JS, reduced there (the same buckets), once.
     const [naiveMs, naive] = await timed(async () => {
       const all = await db.$queryRawUnsafe<{ category: string; dealMonth: bigint; dealFen: bigint; budgetFen: bigint | null; referenceFen: bigint | null; remoteEvaluation: bigint | boolean }[]>(
-        `SELECT category, dealMonth, dealFen, budgetFen, referenceFen, remoteEvaluation FROM "StatsDeal" WHERE dealDay BETWEEN 20150101 AND 20241231`,
+        sqlFor(db, `SELECT category, dealMonth, dealFen, budgetFen, referenceFen, remoteEvaluation FROM "StatsDeal" WHERE dealDay BETWEEN 20150101 AND 20241231`),
       );
       const per = new Map<string, Bucket>();
       for (const r of all) {

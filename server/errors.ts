@@ -26,5 +26,9 @@ export const validationError = (err: ZodError, what = "input") =>
 /** Any thrown value → the wire error body; unexpected errors never leak internals. */
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof AppError) return err.toBody();
+  // PostgreSQL refuses text with a NUL character (SQLite stores it): the input was bad, nothing was written.
+  if (/invalid byte sequence for encoding "UTF8": 0x00|unsupported Unicode escape sequence/.test(String((err as Error)?.message ?? ""))) {
+    return { code: "VALIDATION_FAILED", message: "Text may not contain the NUL character (U+0000)" };
+  }
   return { code: "INTERNAL", message: "Internal error; it has been logged" };
 }

@@ -2,7 +2,7 @@
 // database is unchanged.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, startTestApp, type TestApp, type TestSocket } from "./helpers/app";
-import { dbFingerprint } from "./helpers/db-state";
+import { dbFingerprint, settledFingerprint } from "./helpers/db-state";
 
 let t: TestApp;
 let roomId: string;
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  before = await dbFingerprint(t.app.db);
+  before = await settledFingerprint(t.app.db);
 });
 /** The same fingerprint without the live tables. */
 async function fingerprintOf(full: string): Promise<string> {
@@ -60,6 +60,17 @@ describe("HTTP bad input", () => {
     await expectUnchangedAndUp();
   });
 
+  it("a numeric id past the database's integer range → VALIDATION_FAILED (PostgreSQL would fail the query)", async () => {
+    const { token } = await t.login("admin");
+    before = await settledFingerprint(t.app.db);
+    for (const [method, path] of [["GET", "/api/experts/99999999999"], ["DELETE", "/api/experts/3000000000/leaves/x"], ["DELETE", "/api/experts/2147483648/relations/x"]] as const) {
+      const r = await t.api(method, path, { token });
+      expect(r.status, path).toBe(400);
+      expect(r.body, path).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED", details: [{ path: "expertId" }] } });
+    }
+    await expectUnchangedAndUp();
+  });
+
   it("oversized body → 413 PAYLOAD_TOO_LARGE", async () => {
     const r = await t.api("POST", `/api/rooms/${roomId}/notice`, { token: agentToken, body: { notice: "x".repeat(200_000) } });
     expect(r.status).toBe(413);
@@ -82,7 +93,7 @@ describe("HTTP bad input", () => {
     expect(badHeader).toMatchObject({ status: 401, body: { ok: false, error: { code: "UNAUTHENTICATED" } } });
 
     const { token } = await t.login("supervisor");
-    before = await dbFingerprint(t.app.db);
+    before = await settledFingerprint(t.app.db);
     const row = await t.app.db.authToken.findFirstOrThrow({ orderBy: { createdAt: "desc" } });
     await t.app.db.authToken.update({ where: { id: row.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const expired = await t.api("GET", "/api/rooms", { token });
@@ -93,7 +104,7 @@ describe("HTTP bad input", () => {
     const r = await t.api("POST", `/api/rooms/${roomId}/notice`, { token: bidderToken, body: { notice: "投标人不能改公告" } });
     expect(r).toMatchObject({ status: 403, body: { ok: false, error: { code: "FORBIDDEN" } } });
     const sup = await t.login("supervisor");
-    before = await dbFingerprint(t.app.db);
+    before = await settledFingerprint(t.app.db);
     const r2 = await t.api("POST", `/api/rooms/${roomId}/notice`, { token: sup.token, body: { notice: "监督只读" } });
     expect(r2).toMatchObject({ status: 403, body: { ok: false, error: { code: "FORBIDDEN" } } });
     await expectUnchangedAndUp();
@@ -134,7 +145,7 @@ describe("Socket bad input", () => {
     expect(agent.connected).toBe(true);
     const ok = await call(agent, "live:join", { stream: `room:${roomId}` });
     expect(ok.ok).toBe(true);
-    before = await dbFingerprint(t.app.db);
+    before = await settledFingerprint(t.app.db);
     await expectUnchangedAndUp();
   });
 
@@ -152,7 +163,7 @@ describe("Socket bad input", () => {
     const key = t.devices.find((d) => d.code === "K01-PJ")!.key;
     const dev = await t.connect({ deviceKey: key });
     const otherRoom = (await t.app.db.room.findUniqueOrThrow({ where: { code: "P01" } })).id;
-    before = await dbFingerprint(t.app.db);
+    before = await settledFingerprint(t.app.db);
     expect(await call(dev, "room:setNotice", { roomId, notice: "设备不能改" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     expect(await call(dev, "live:join", { stream: `room:${otherRoom}` })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     expect(await call(dev, "live:join", { stream: "wall" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProjectView } from "@contracts/opening";
 import { call, startTestApp, type TestApp } from "./helpers/app";
 import { bidJson, bidZip, bidderKits, createLot, passDeadline, recoverKeyHex, sealWithOpenssl, uploadBid, type BidderKit } from "./helpers/opening";
-import { dbFingerprint } from "./helpers/db-state";
+import { dbFingerprint, settledFingerprint } from "./helpers/db-state";
 
 let t: TestApp;
 let dir: string;
@@ -29,7 +29,7 @@ afterAll(() => t.close());
 const bidsOnDisk = () => (existsSync(join(t.dir, "bids", lotId)) ? readdirSync(join(t.dir, "bids", lotId)) : []);
 
 async function expectRejected(file: string, code: string, kit = kits[0]!, status?: number) {
-  const before = await dbFingerprint(t.app.db);
+  const before = await settledFingerprint(t.app.db);
   const bidsBefore = await t.app.db.bid.count();
   const filesBefore = bidsOnDisk().length;
   const res = await uploadBid(t, kit.token, lotId, file);
@@ -102,7 +102,7 @@ describe("submission bad input", () => {
     const lot = { code: "X-1-1", name: "l", roomId, evaluationMethod: "lowest-price" };
     const soon = new Date(Date.now() + 3_600_000).toISOString();
     const earlier = new Date(Date.now() + 1_800_000).toISOString();
-    const before = await dbFingerprint(t.app.db);
+    const before = await settledFingerprint(t.app.db);
     for (const body of [
       { ...base, lots: [{ ...lot, bidDeadline: soon, openingTime: earlier }] },
       { ...base, lots: [{ ...lot, bidDeadline: soon, openingTime: soon, budgetFen: 100 }] },

@@ -233,7 +233,7 @@ describe("OCDS 1.1.5 export", () => {
 
   it("the CLI prints the same package for a project code", async () => {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "server/stats/cli.ts", "ocds", project.code, "--base-uri", "https://hall.example.gov.cn"], {
-      env: { ...process.env, DATABASE_URL: `file:${t.dbFile}`, DATA_DIR: t.dir },
+      env: { ...process.env, DATABASE_URL: t.config.databaseUrl, DATA_DIR: t.dir },
     });
     const pkg = JSON.parse(stdout) as { uri: string };
     expectValid(pkg);

@@ -36,7 +36,7 @@ const upload = (token: string, body: string | Buffer, type = "text/csv") =>
   }));
 const get = (token: string, path: string) => fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 const cli = (...args: string[]) =>
-  run(process.execPath, ["--import", "tsx", "server/stats/cli.ts", ...args], { env: { ...process.env, DATABASE_URL: `file:${t.dbFile}`, DATA_DIR: t.dir, NODE_ENV: "test" }, maxBuffer: 32 << 20 });
+  run(process.execPath, ["--import", "tsx", "server/stats/cli.ts", ...args], { env: { ...process.env, DATABASE_URL: t.config.databaseUrl, DATA_DIR: t.dir, NODE_ENV: "test" }, maxBuffer: 32 << 20 });
 
 beforeAll(async () => {
   t = await startTestApp();

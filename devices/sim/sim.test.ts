@@ -3,7 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, startTestApp, until, type TestApp } from "../../test/helpers/app";
+import type { RoomScreenState } from "@contracts/rooms";
+import { call, startTestApp, until, untilStream, type TestApp } from "../../test/helpers/app";
 import { canCreateDevices } from "./keys";
 import { formatStats, startSimulator, type Simulator } from "./simulator";
 
@@ -34,7 +35,8 @@ describe("device simulator", () => {
     const staff = await t.connect({ token: (await t.login("agent")).token });
     expect((await call(staff, "room:setNotice", { roomId, notice: "开标即将开始，请投标人签到" })).ok).toBe(true);
     expect((await call(staff, "room:setNotice", { roomId, notice: "请保持安静" })).ok).toBe(true);
-    const final = t.app.ctx.hub.versionOf(`room:${roomId}`)!;
+    // The live update follows the ack (a few round trips later on PostgreSQL): the version that carries the last notice.
+    const final = await untilStream<RoomScreenState>(t, `room:${roomId}`, (st) => st.room.notice === "请保持安静");
 
     await until(() => {
       const r = sim.stats().roomVersion;

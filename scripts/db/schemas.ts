@@ -1,6 +1,9 @@
 // Writes prisma/<provider>/schema.prisma from the model sources, prisma/models/*.prisma
 // (one file per domain, concatenated in name order). Run by `npm run db:schemas`
-// and by postinstall before `prisma generate`.
+// and by postinstall. `--generate` also runs `prisma generate` for both providers
+// (server/generated/sqlite and server/generated/postgresql; server/db.ts picks one by DATABASE_URL):
+//   "postinstall": "tsx scripts/db/schemas.ts --generate"
+import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,6 +52,32 @@ export function writeSchemas(): string[] {
   return written;
 }
 
+/** A DATABASE_URL of each provider for CLI runs that need none (prisma.config.ts picks the schema by it). */
+export const placeholderUrl: Record<Provider, string> = {
+  sqlite: "file:./data/hall.db",
+  // The schema engine connects even for datamodel-to-datamodel diffs: any reachable server will do.
+  postgresql: /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? "") ? process.env.DATABASE_URL! : "postgresql://postgres@127.0.0.1:5432/postgres",
+};
+
+/** The prisma CLI with prisma.config.ts set to this provider (the URL only selects the provider unless the command connects). */
+export function prismaCli(provider: Provider, args: string[], url = placeholderUrl[provider]): string {
+  return execFileSync(process.execPath, [join(root, "node_modules/prisma/build/index.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}
+
+/** `prisma generate` for both providers. */
+export function generateClients(): void {
+  for (const p of providers) prismaCli(p, ["generate", "--schema", `prisma/${p}/schema.prisma`]);
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const f of writeSchemas()) console.log(`wrote ${f}`);
+  if (process.argv.includes("--generate")) {
+    generateClients();
+    console.log("generated server/generated/{sqlite,postgresql}");
+  }
 }

@@ -20,7 +20,7 @@ afterAll(() => t.close());
 async function cli() {
   try {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], {
-      env: { ...process.env, DATABASE_URL: `file:${t.dbFile}`, DATA_DIR: t.dir },
+      env: { ...process.env, DATABASE_URL: t.config.databaseUrl, DATA_DIR: t.dir },
     });
     return { code: 0, out: stdout };
   } catch (e) {

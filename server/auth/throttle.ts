@@ -1,13 +1,26 @@
-// Login throttling with rate-limiter-flexible (a maintained limiter that also
-// has Redis/PostgreSQL stores for the scale-out issue): after N consecutive
-// failures for one username from one address, block for a while; a success resets.
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+// Login throttling with rate-limiter-flexible: after N consecutive failures
+// for one username from one address, block for a while; a success resets.
+// With Redis (several processes) the count is shared, so trying the next
+// process does not reset it; while Redis is away each process counts alone
+// (the limiter's insurance store) rather than refusing every login.
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../errors";
+import type { RedisLink } from "../scale/redis";
 
 export class LoginThrottle {
-  private readonly failures: RateLimiterMemory;
-  constructor(maxFailures: number, blockSeconds: number) {
-    this.failures = new RateLimiterMemory({ points: maxFailures, duration: blockSeconds, blockDuration: blockSeconds });
+  private readonly failures: RateLimiterMemory | RateLimiterRedis;
+  constructor(maxFailures: number, blockSeconds: number, redis?: RedisLink | null) {
+    const opts = { points: maxFailures, duration: blockSeconds, blockDuration: blockSeconds };
+    this.failures = redis
+      ? new RateLimiterRedis({
+          ...opts,
+          storeClient: redis.client,
+          useRedisPackage: true,
+          keyPrefix: redis.key("login-fail"),
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory(opts),
+        })
+      : new RateLimiterMemory(opts);
   }
   private key(username: string, ip: string) {
     return `${username.toLowerCase()}|${ip}`;

@@ -1,5 +1,6 @@
 // Device management by administrators: add a device (its key shown once),
 // rotate its key, revoke it. Re-keying or revoking drops its open sockets.
+import { disconnectAfterEmit } from "../scale/redis";
 import type { DeviceAdminView } from "@contracts/devices";
 import { DeviceKind } from "@contracts/common";
 import { appendAudit } from "../audit/chain";
@@ -46,7 +47,7 @@ export async function createDevice(app: AppContext, principal: Principal, input:
 async function dropSockets(app: AppContext, deviceId: string, reason: string) {
   for (const s of await app.io.in(deviceRoom(deviceId)).fetchSockets()) {
     s.emit("auth:expired", { reason });
-    s.disconnect(true);
+    disconnectAfterEmit(app, s);
   }
 }
 

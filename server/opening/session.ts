@@ -34,11 +34,18 @@ export async function openSession(app: AppContext, principal: Principal, lotId: 
   const now = new Date();
   if (lot.status !== "accepting") throw new AppError("STAGE_CONFLICT", `The lot is ${lot.status}`);
   if (now < lot.openingTime) throw new AppError("TOO_EARLY", `The opening time is ${lot.openingTime.toISOString()}`);
-  const busy = await app.db.openingSession.findFirst({ where: { lot: { roomId: lot.roomId }, stage: { not: "closed" } } });
-  if (busy) throw new AppError("ROOM_BUSY", "Another opening is on in this room");
+  // The room holds one opening at a time; a session of this very lot means it was already started.
+  const roomBusy = async (db: Tx) => {
+    const busy = await db.openingSession.findFirst({ where: { lot: { roomId: lot.roomId }, stage: { not: "closed" } } });
+    if (busy?.lotId === lot.id) throw new AppError("STAGE_CONFLICT", "The opening was already started");
+    return busy;
+  };
+  if (await roomBusy(app.db)) throw new AppError("ROOM_BUSY", "Another opening is on in this room");
   const draw = DrawConfig.parse(JSON.parse(lot.drawParams));
   const seed = draw.kind === "none" ? null : newSeed();
   await app.db.$transaction(async (tx) => {
+    // Checked again inside the transaction: two lots of one room opened at once from two processes.
+    if (await roomBusy(tx)) throw new AppError("ROOM_BUSY", "Another opening is on in this room");
     const { count } = await tx.lot.updateMany({ where: { id: lot.id, status: "accepting" }, data: { status: "opening" } });
     if (count !== 1) throw new AppError("STAGE_CONFLICT", "The opening was already started");
     await tx.openingSession.create({

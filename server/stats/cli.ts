@@ -92,7 +92,7 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const db = createDb(config.databaseUrl);
   try {
-    await db.$queryRawUnsafe("PRAGMA busy_timeout = 10000");
+    if (config.databaseUrl.startsWith("file:")) await db.$queryRawUnsafe("PRAGMA busy_timeout = 10000");
     switch (command) {
       case "import": {
         const { rest } = options(args, []);

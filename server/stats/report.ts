@@ -3,7 +3,7 @@
 // group order, then rolled up in BigInt to quarters, half-years, years, the
 // categories and the total. Fen stay integers until the figures are formatted.
 import { categoryOrder, type Category, type ReportBy, type ReportGroup, type StatsReport } from "@contracts/stats";
-import type { Db } from "../db";
+import { sqlFor, type Db } from "../db";
 import { dayOf } from "./csv";
 import { AppError } from "../errors";
 import { addInto, emptyBucket, figures, type Bucket } from "./figures";
@@ -30,7 +30,7 @@ interface SqlRow {
 }
 
 const SUMS = `CAST(COUNT(*) AS TEXT) AS deals,
-  CAST(SUM(remoteEvaluation) AS TEXT) AS remote,
+  CAST(SUM(CASE WHEN remoteEvaluation THEN 1 ELSE 0 END) AS TEXT) AS remote,
   CAST(SUM(dealFen) AS TEXT) AS dealFen,
   CAST(COUNT(budgetFen) AS TEXT) AS budgeted,
   CAST(SUM(budgetFen) AS TEXT) AS budgetFen,
@@ -60,8 +60,8 @@ const toBucket = (r: SqlRow): Bucket => ({
 export async function monthBuckets(db: Db, from: string, to: string): Promise<Map<number, CategoryBuckets>> {
   const [f, t] = [dayOf(from), dayOf(to)];
   const rows = await db.$queryRawUnsafe<SqlRow[]>(
-    `SELECT category, dealMonth AS g, ${SUMS} FROM "StatsDeal"
-     WHERE dealMonth BETWEEN ? AND ? AND dealDay BETWEEN ? AND ? GROUP BY category, dealMonth`,
+    sqlFor(db, `SELECT category, dealMonth AS g, ${SUMS} FROM "StatsDeal"
+     WHERE dealMonth BETWEEN ? AND ? AND dealDay BETWEEN ? AND ? GROUP BY category, dealMonth`),
     Math.floor(f / 100),
     Math.floor(t / 100),
     f,
@@ -80,7 +80,7 @@ export async function monthBuckets(db: Db, from: string, to: string): Promise<Ma
 /** Σ per (category, hall or agent) over [from, to]. */
 export async function columnBuckets(db: Db, column: "hall" | "agent", from: string, to: string): Promise<Map<string, CategoryBuckets>> {
   const rows = await db.$queryRawUnsafe<SqlRow[]>(
-    `SELECT category, ${column} AS g, ${SUMS} FROM "StatsDeal" WHERE dealDay BETWEEN ? AND ? GROUP BY ${column}, category`,
+    sqlFor(db, `SELECT category, ${column} AS g, ${SUMS} FROM "StatsDeal" WHERE dealDay BETWEEN ? AND ? GROUP BY ${column}, category`),
     dayOf(from),
     dayOf(to),
   );

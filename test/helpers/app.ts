@@ -11,6 +11,7 @@ import type { LoginResult } from "@contracts/auth";
 import { createApp, type App } from "../../server/app";
 import { loadConfig, type Config } from "../../server/config";
 import { DEMO_PASSWORD, seedDemo, type DemoDevice } from "../../server/seed/demo";
+import { createDatabase, databaseName, dropDatabase, randomDbName } from "../../scripts/db/pg-databases";
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -30,14 +31,20 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "hall-test-"));
   const dbFile = join(dir, "hall.db");
-  copyFileSync(inject("dbTemplate"), dbFile);
+  const template = inject("dbTemplate");
+  // PostgreSQL (DATABASE_URL=postgresql://… for the run): a database of its own, copied from the migrated template.
+  const pgDb = /^postgres(ql)?:\/\//.test(template) ? randomDbName("hall_t") : null;
+  const databaseUrl = pgDb ? await createDatabase(template, pgDb, databaseName(template)) : `file:${dbFile}`;
+  if (!pgDb) copyFileSync(template, dbFile);
   const config = loadConfig({
     NODE_ENV: "test",
     DATA_DIR: dir,
-    DATABASE_URL: `file:${dbFile}`,
+    DATABASE_URL: databaseUrl,
     LOG_LEVEL: "silent",
     CLIENT_DIST: join(dir, "dist"),
     LIVE_TICK_MS: "200",
+    // A run with REDIS_URL (the scale-out CI pass) uses it, each app under a key prefix of its own.
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: randomDbName("hall_t") } : {}),
     ...env,
   });
   const app = await createApp(config);
@@ -82,6 +89,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       for (const s of sockets) s.disconnect();
       await app.close();
       rmSync(dir, { recursive: true, force: true });
+      if (pgDb) await dropDatabase(template, pgDb);
     },
   };
 }
@@ -100,4 +108,24 @@ export async function until(pred: () => boolean | Promise<boolean>, ms = 5000, w
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A command answers once committed; the live update of a stream it touched follows (at once on SQLite, a few
+ * round trips later on PostgreSQL, and refreshes asked for close together may coalesce into one version).
+ * Waits until the stream's stored state satisfies pred and the hub holds that version; returns the version.
+ */
+export async function untilStream<S>(t: TestApp, key: string, pred: (state: S) => boolean, ms = 5000): Promise<number> {
+  let version = 0;
+  await until(
+    async () => {
+      const row = await t.app.db.liveStream.findUnique({ where: { key } });
+      if (!row || !pred(JSON.parse(row.state) as S) || t.app.ctx.hub.versionOf(key) !== row.version) return false;
+      version = row.version;
+      return true;
+    },
+    ms,
+    `live stream ${key}`,
+  );
+  return version;
 }
