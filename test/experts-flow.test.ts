@@ -27,7 +27,8 @@ import type { SynthExpert } from "../server/experts/synth";
 import { creditCodeFor } from "../server/experts/synth";
 import { residentIdCheckChar } from "@contracts/ids";
 import { openRaw } from "../server/experts/raw";
-import { recomputeBusyRaw } from "../server/experts/busy";
+import { recomputeBusyPg, recomputeBusyRaw } from "../server/experts/busy";
+import { dbProvider } from "../server/db";
 
 const run = promisify(execFile);
 let t: TestApp;
@@ -108,9 +109,12 @@ beforeAll(async () => {
     });
   }
   // Picks written behind the commands' back: recompute who is drawn too often, as start-up would.
-  const raw = openRaw(t.config.databaseUrl);
-  raw.transaction(() => recomputeBusyRaw(raw, 3, 30)).immediate();
-  raw.close();
+  if (dbProvider(t.app.db) === "postgresql") await t.app.db.$transaction((tx) => recomputeBusyPg(tx, 3, 30));
+  else {
+    const raw = openRaw(t.config.databaseUrl);
+    raw.transaction(() => recomputeBusyRaw(raw, 3, 30)).immediate();
+    raw.close();
+  }
 }, 120_000);
 afterAll(() => t.close());
 

@@ -20,7 +20,8 @@ const freeze = (code: string): FreezeRequest => ({
   sameCounty: null,
   now: new Date(),
 });
-const eligible = (code: string) => t.app.ctx.experts.pool().freeze(freeze(code)).buckets[0]!.eligible.length;
+const frozen = (req: FreezeRequest) => t.app.ctx.experts.freeze(t.app.db, req);
+const eligible = async (code: string) => (await frozen(freeze(code))).buckets[0]!.eligible.length;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -32,7 +33,7 @@ afterAll(() => t.close());
 describe("the expert pool", () => {
   it("adds an expert: ID number and mobile encrypted at rest, shown masked, found by the whole ID number", async () => {
     const [e] = makeExperts(1, ["A0303"], { seed: 6, cities: [6] });
-    const before = eligible("A0303");
+    const before = await eligible("A0303");
     const res = await t.api<ExpertDetail>("POST", "/api/experts", {
       token: admin,
       body: { name: e!.name, residentId: e!.residentId.toLowerCase(), mobile: e!.mobile, specialties: ["A0303", "A0305"], regionCode: e!.regionCode, employerName: e!.employerName, employerCreditCode: e!.employerCreditCode.toLowerCase(), title: "高级工程师" },
@@ -45,7 +46,7 @@ describe("the expert pool", () => {
     expect(row.idCipher).not.toContain(e!.residentId.slice(6, 14));
     expect(t.app.ctx.box.open(row.idCipher)).toBe(e!.residentId);
     expect(row.idHash).toBe(t.app.ctx.experts.ids.hash(e!.residentId));
-    expect(eligible("A0303")).toBe(before + 1);
+    expect(await eligible("A0303")).toBe(before + 1);
     const found = await t.api<{ total: number; experts: ExpertSummary[] }>("GET", `/api/experts?q=${e!.residentId}`, { token: admin });
     expect(found.body).toMatchObject({ ok: true, data: { total: 1, experts: [{ id: d.id }] } });
     const byName = await t.api<{ total: number }>("GET", `/api/experts?q=${encodeURIComponent(e!.name)}&region=3206`, { token: admin });
@@ -56,32 +57,32 @@ describe("the expert pool", () => {
     const list = await t.api<{ experts: ExpertSummary[] }>("GET", "/api/experts?specialty=A0303&pageSize=1", { token: admin });
     if (!list.body.ok) throw new Error("list");
     const id = list.body.data.experts[0]!.id;
-    const n = eligible("A0303");
+    const n = await eligible("A0303");
     const sus = await t.api<ExpertDetail>("PUT", `/api/experts/${id}`, { token: admin, body: { status: "suspended", statusReason: "年度考核不合格" } });
     expect(sus.body).toMatchObject({ ok: true, data: { status: "suspended", statusReason: "年度考核不合格" } });
-    expect(eligible("A0303")).toBe(n - 1);
+    expect(await eligible("A0303")).toBe(n - 1);
     expect((await t.api("PUT", `/api/experts/${id}`, { token: admin, body: { status: "active", specialties: ["A0305"] } })).body.ok).toBe(true);
-    expect(eligible("A0303")).toBe(n - 1);
-    expect(eligible("A0305")).toBe(2);
+    expect(await eligible("A0303")).toBe(n - 1);
+    expect(await eligible("A0305")).toBe(2);
     expect((await t.api("PUT", `/api/experts/${id}`, { token: admin, body: { specialties: ["A0303"] } })).body.ok).toBe(true);
-    expect(eligible("A0303")).toBe(n);
+    expect(await eligible("A0303")).toBe(n);
 
     const leave = await t.api<ExpertDetail>("POST", `/api/experts/${id}/leaves`, {
       token: admin,
       body: { startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 2 * 86_400_000).toISOString(), reason: "病假" },
     });
     if (!leave.body.ok) throw new Error(JSON.stringify(leave.body));
-    expect(eligible("A0303")).toBe(n - 1);
+    expect(await eligible("A0303")).toBe(n - 1);
     const removed = await t.api<ExpertDetail>("DELETE", `/api/experts/${id}/leaves/${leave.body.data.leaves[0]!.id}`, { token: admin });
     expect(removed.body).toMatchObject({ ok: true, data: { leaves: [] } });
-    expect(eligible("A0303")).toBe(n);
+    expect(await eligible("A0303")).toBe(n);
     const badLeave = await t.api("POST", `/api/experts/${id}/leaves`, { token: admin, body: { startsAt: new Date().toISOString(), endsAt: new Date(Date.now() - 1000).toISOString(), reason: "倒序" } });
     expect(badLeave.body).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED", details: [{ path: "endsAt" }] } });
 
     const company = await t.app.db.company.findFirstOrThrow();
     const rel = await t.api<ExpertDetail>("POST", `/api/experts/${id}/relations`, { token: admin, body: { creditCode: company.creditCode, companyName: company.name, relation: "曾在该公司任职（三年内）" } });
     expect(rel.body).toMatchObject({ ok: true, data: { relations: [{ creditCode: company.creditCode }] } });
-    const f = t.app.ctx.experts.pool().freeze({ ...freeze("A0303"), bidderCodes: [company.creditCode] });
+    const f = await frozen({ ...freeze("A0303"), bidderCodes: [company.creditCode] });
     expect(f.buckets[0]!.excluded).toEqual({ "declared-relation": 1 });
     expect(f.exclusions).toEqual([expect.objectContaining({ reason: "declared-relation", detail: company.creditCode })]);
     expect((await t.api("GET", `/api/experts/${id}`, { token: (await t.login("supervisor")).token })).status).toBe(403);
@@ -102,10 +103,10 @@ describe("the expert pool", () => {
     await refresh();
     const busy = await t.app.db.expertBusy.findUniqueOrThrow({ where: { expertId: e.id } });
     expect(busy.until.getTime()).toBe(times[2]!.getTime() + 30 * day);
-    const f = t.app.ctx.experts.pool().freeze({ ...freeze("A0303"), now: new Date() });
+    const f = await frozen({ ...freeze("A0303"), now: new Date() });
     expect(f.exclusions.find((x) => x.reason === "drawn-too-often")?.ids).toContain(e.id);
     // 22 days on, the oldest pick has left the 30-day window.
-    expect(t.app.ctx.experts.pool().freeze({ ...freeze("A0303"), now: new Date(Date.now() + 22 * day) }).exclusions.find((x) => x.reason === "drawn-too-often")).toBeUndefined();
+    expect((await frozen({ ...freeze("A0303"), now: new Date(Date.now() + 22 * day) })).exclusions.find((x) => x.reason === "drawn-too-often")).toBeUndefined();
     await t.app.db.expertPick.update({ where: { id: "busy-0" }, data: { state: "cancelled" } });
     await refresh();
     expect(await t.app.db.expertBusy.findUnique({ where: { expertId: e.id } })).toBeNull();

@@ -8,6 +8,8 @@ import {
   DrawStatus,
   RequestDrawInput,
   SignInFinishInput,
+  SignInDeclineInput,
+  SignInDeclineResult,
   SignInFinishResult,
   SignInStartInput,
   SignInStartResult,
@@ -46,5 +48,11 @@ export const expertEvents = {
     output: SignInFinishResult,
     audience: ["device"],
     summary: "At an expert terminal: the one-time code signs the expert in and unseals the name",
+  }),
+  "experts:signInDecline": ev({
+    input: SignInDeclineInput,
+    output: SignInDeclineResult,
+    audience: ["device"],
+    summary: "At an expert terminal: the expert declines or declares a conflict (回避); the seat is filled from the same frozen list",
   }),
 };

@@ -97,21 +97,21 @@ export type ExpertInput = z.infer<typeof ExpertInput>;
 
 export const ExpertUpdateInput = ExpertInput.partial()
   .omit({ residentId: true })
-  .extend({ expertId: z.coerce.number().int().positive() });
+  .extend({ expertId: z.coerce.number().int().positive().max(2_147_483_647) });
 export type ExpertUpdateInput = z.infer<typeof ExpertUpdateInput>;
 
-export const ExpertRef = z.object({ expertId: z.coerce.number().int().positive() });
+export const ExpertRef = z.object({ expertId: z.coerce.number().int().positive().max(2_147_483_647) });
 
 export const LeaveInput = z
   .object({
-    expertId: z.coerce.number().int().positive(),
+    expertId: z.coerce.number().int().positive().max(2_147_483_647),
     startsAt: IsoTime,
     endsAt: IsoTime,
     reason: z.string().trim().min(2).max(200),
   })
   .refine((l) => Date.parse(l.endsAt) > Date.parse(l.startsAt), { path: ["endsAt"], message: "must be after startsAt" });
 export const RelationInput = z.object({
-  expertId: z.coerce.number().int().positive(),
+  expertId: z.coerce.number().int().positive().max(2_147_483_647),
   creditCode: ExpertCreditCode,
   companyName: z.string().trim().max(200).default(""),
   relation: z.string().trim().min(2).max(200),
@@ -392,6 +392,27 @@ export const SignInFinishResult = z.object({
   seat: z.number(),
   specialty: z.object({ code: z.string(), name: z.string() }),
   site: z.object({ roomName: z.string(), role: z.enum(["main", "secondary"]) }),
+});
+
+/**
+ * At an expert terminal: the expert declines the seat, or declares a conflict
+ * of interest (回避), instead of signing in — proven by the one-time code —
+ * or, for 回避 only, after signing in at this same terminal (no code then).
+ * The seat is filled from the same frozen list (the next backup, else 补抽).
+ */
+export const SignInDeclineInput = z.object({
+  residentId: ResidentId,
+  code: z.string().trim().regex(/^\d{6}$/, "must be the 6-digit code").optional(),
+  decision: z.enum(["decline", "recuse"]),
+  reason: z.string().trim().min(2).max(200),
+  /** 回避: the company the conflict is with, when there is one. */
+  creditCode: ExpertCreditCode.optional(),
+});
+export type SignInDeclineInput = z.infer<typeof SignInDeclineInput>;
+export const SignInDeclineResult = z.object({
+  state: z.literal("declined"),
+  /** How the seat was filled: a backup called, a replacement drawn (补抽), or none (list used up, evaluation started). */
+  filledBy: z.enum(["backup", "replacement", "none"]),
 });
 
 // ── fairness ──

@@ -190,6 +190,33 @@ export class PoolReader {
       }
     }
 
+    return computeFreeze(req, generation, keys, details, manualMatched, (code) => this.bucket(code, generation));
+  }
+
+  /** A draw's frozen lists, in bucket order (immutable once committed; read here to spare Prisma a megabyte of bytes). */
+  drawLists(drawId: string): Uint8Array[] {
+    return (this.sql('SELECT list FROM ExpertDrawBucket WHERE drawId = ? ORDER BY "index"').pluck().all(drawId) as Buffer[]).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  }
+
+  close(): void {
+    this.cache.clear();
+    if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * The pass over the buckets, shared by both databases: `keys` holds every
+ * (expert, reason) the request's exclusions flagged as id·16 + reason,
+ * `details` per reason and detail the experts it names.
+ */
+export function computeFreeze(
+  req: FreezeRequest,
+  generation: number,
+  keys: number[],
+  details: Map<string, number[]>,
+  manualMatched: number,
+  bucketOf: (code: string) => BucketArrays,
+): FreezeResult {
     // id·16 + reason, sorted → ascending ids with their reason masks.
     const sortedKeys = Float64Array.from(keys).sort();
     const fids = new Uint32Array(sortedKeys.length);
@@ -214,7 +241,7 @@ export class PoolReader {
     const hitCounty: number[] = [];
 
     const buckets = req.buckets.map(({ specialtyCode, regionPrefix }): FrozenBucket => {
-      const { ids, status, region } = this.bucket(specialtyCode, generation);
+      const { ids, status, region } = bucketOf(specialtyCode);
       const [lo, hi] = regionRange(regionPrefix);
       const out = new Uint32Array(ids.length);
       const counts = new Uint32Array(REASONS.length);
@@ -279,15 +306,4 @@ export class PoolReader {
     if (hitCounty.length) exclusions.push({ reason: "same-county", detail: req.sameCounty ?? "", ids: unique(hitCounty).slice() });
     exclusions.sort((a, b) => REASONS.indexOf(a.reason) - REASONS.indexOf(b.reason) || a.detail.localeCompare(b.detail));
     return { generation, buckets, exclusions, manualMatched };
-  }
-
-  /** A draw's frozen lists, in bucket order (immutable once committed; read here to spare Prisma a megabyte of bytes). */
-  drawLists(drawId: string): Uint8Array[] {
-    return (this.sql('SELECT list FROM ExpertDrawBucket WHERE drawId = ? ORDER BY "index"').pluck().all(drawId) as Buffer[]).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-  }
-
-  close(): void {
-    this.cache.clear();
-    if (this.db.open) this.db.close();
-  }
 }

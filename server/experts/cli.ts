@@ -22,9 +22,9 @@ import { SpecialtyTreeInput, type ImportPolicy, type ImportReport } from "@contr
 import { formatShanghai } from "@contracts/time";
 import type { Actor } from "../audit/chain";
 import { ConfigError, loadConfig, sqliteFile, type Config } from "../config";
-import { createDb } from "../db";
+import { createDb, isPostgresUrl } from "../db";
 import { SecretBox } from "../platform/secrets";
-import { fairnessReport, periodBound } from "./fairness";
+import { fairnessReport, fairnessReportPg, periodBound } from "./fairness";
 import { IdHasher } from "./identity";
 import { importExperts, type ImportProgress } from "./importer";
 import { openRaw } from "./raw";
@@ -47,7 +47,12 @@ const USAGE = `usage: npm run experts -- <command>
   generate FILE --rows N [--seed S]
   demo [--experts 300]`;
 
-function ensureMigrated(config: Config) {
+async function ensureMigrated(config: Config) {
+  if (isPostgresUrl(config.databaseUrl)) {
+    const db = createDb(config.databaseUrl, { poolSize: 1 });
+    const [row] = await db.$queryRawUnsafe<{ t: string | null }[]>(`SELECT to_regclass('"ExpertPoolState"')::text AS t`).finally(() => db.$disconnect());
+    if (row?.t) return;
+  }
   const file = sqliteFile(config.databaseUrl);
   const raw = file && existsSync(file) ? openRaw(config.databaseUrl) : null;
   if (raw) {
@@ -149,7 +154,7 @@ async function run(): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  ensureMigrated(config);
+  await ensureMigrated(config);
   const box = new SecretBox(config.appSecret);
   const ids = new IdHasher(config.appSecret);
   if (command === "import") {
@@ -187,9 +192,10 @@ async function run(): Promise<number> {
     const from = opt("from");
     const to = opt("to");
     if (!from || !to) throw new Error("fairness --from YYYY-MM-DD --to YYYY-MM-DD");
-    const raw = openRaw(config.databaseUrl, { readonly: true });
+    const pg = isPostgresUrl(config.databaseUrl) ? createDb(config.databaseUrl, { poolSize: 2 }) : null;
+    const raw = pg ? null : openRaw(config.databaseUrl, { readonly: true });
     try {
-      const r = fairnessReport(raw, periodBound(from), periodBound(to));
+      const r = pg ? await fairnessReportPg(pg, periodBound(from), periodBound(to)) : fairnessReport(raw!, periodBound(from), periodBound(to));
       if (args.includes("--json")) {
         console.log(JSON.stringify(r, null, 2));
         return 0;
@@ -204,7 +210,8 @@ async function run(): Promise<number> {
       console.log(`  Gini of sittings      ${r.gini.toFixed(4)}`);
       console.log(`  sittings → experts    ${r.distribution.map((d) => `${d.sittings}:${d.experts}`).join("  ")}`);
     } finally {
-      raw.close();
+      raw?.close();
+      await pg?.$disconnect();
     }
     return 0;
   }

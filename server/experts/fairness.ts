@@ -6,6 +6,7 @@
 import type { FairnessReport } from "@contracts/experts";
 import { maskName } from "./identity";
 import { sqlTime, type RawDb } from "./raw";
+import type { Db } from "../db";
 
 /** Gini coefficient of a population given as {value → how many}; values ≥ 0. */
 export function giniFromHistogram(hist: ReadonlyMap<number, number>): number {
@@ -42,6 +43,36 @@ export function fairnessReport(raw: RawDb, from: Date, to: Date): FairnessReport
     .prepare(`SELECT count(DISTINCT p.expertId) ${inPeriod.replace("WHERE", "JOIN Expert e ON e.id = p.expertId WHERE")} AND p.state NOT IN ('reserve', 'cancelled') AND e.status = 'active'`)
     .pluck()
     .get(f, t) as number;
+  return fairnessFrom(from, to, { poolActive, draws, picks, sittingRows, drawnActive });
+}
+
+interface FairnessCounts {
+  poolActive: number;
+  draws: number;
+  picks: number;
+  sittingRows: { expertId: number; n: number; status: string; name: string }[];
+  drawnActive: number;
+}
+
+/** fairnessReport on PostgreSQL (through the app's client; the same queries). */
+export async function fairnessReportPg(db: Db, from: Date, to: Date): Promise<FairnessReport> {
+  const one = async (sql: string, ...args: unknown[]) => Number((await db.$queryRawUnsafe<{ n: bigint | number }[]>(sql, ...args))[0]?.n ?? 0);
+  const inPeriod = `FROM "ExpertPick" p JOIN "ExpertDraw" d ON d.id = p."drawId" WHERE d.status = 'drawn' AND d."evaluationAt" >= $1 AND d."evaluationAt" < $2`;
+  const withExpert = inPeriod.replace("WHERE", `JOIN "Expert" e ON e.id = p."expertId" WHERE`);
+  const poolActive = await one(`SELECT count(*) AS n FROM "Expert" WHERE status = 'active'`);
+  const draws = await one(`SELECT count(*) AS n FROM "ExpertDraw" WHERE status = 'drawn' AND "evaluationAt" >= $1 AND "evaluationAt" < $2`, from, to);
+  const picks = await one(`SELECT count(*) AS n ${inPeriod} AND p.state NOT IN ('reserve', 'cancelled')`, from, to);
+  const rows = await db.$queryRawUnsafe<{ expertId: number; n: bigint | number; status: string; name: string }[]>(
+    `SELECT p."expertId", count(*) AS n, e.status, e.name ${withExpert} AND p.state IN ('accepted', 'signed-in') GROUP BY p."expertId", e.status, e.name`,
+    from,
+    to,
+  );
+  const drawnActive = await one(`SELECT count(DISTINCT p."expertId") AS n ${withExpert} AND p.state NOT IN ('reserve', 'cancelled') AND e.status = 'active'`, from, to);
+  const sittingRows = rows.map((r) => ({ expertId: Number(r.expertId), n: Number(r.n), status: r.status, name: r.name }));
+  return fairnessFrom(from, to, { poolActive, draws, picks, sittingRows, drawnActive });
+}
+
+function fairnessFrom(from: Date, to: Date, { poolActive, draws, picks, sittingRows, drawnActive }: FairnessCounts): FairnessReport {
   const sittings = sittingRows.reduce((s, r) => s + r.n, 0);
   const inactiveSitting = sittingRows.filter((r) => r.status !== "active").length;
   const population = poolActive + inactiveSitting;

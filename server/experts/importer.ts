@@ -19,11 +19,16 @@
 // someone else in the meantime), the batches already written by this import are
 // deleted again (audited), so nothing is left half-way.
 import { randomUUID } from "node:crypto";
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { parse, CsvError } from "csv-parse";
 import ExcelJS from "exceljs";
 import type { ImportPolicy, ImportReport, ImportRowError } from "@contracts/experts";
-import type { Actor } from "../audit/chain";
+import { appendAudit, type Actor } from "../audit/chain";
+import { createDb, isPostgresUrl, type Db } from "../db";
+import { bumpGenerationPg, pgMarks } from "./pg";
 import { AppError } from "../errors";
 import type { SecretBox } from "../platform/secrets";
 import type { IdHasher } from "./identity";
@@ -170,16 +175,26 @@ export async function importExperts(deps: ImportDeps, opts: ImportOptions): Prom
     ms: Math.round(performance.now() - started),
   });
 
-  const db = openRaw(deps.databaseUrl);
+  // PostgreSQL: the rows are staged in a scratch SQLite file, the pool is written through Prisma (pg.ts).
+  const pgDb: Db | null = isPostgresUrl(deps.databaseUrl) ? createDb(deps.databaseUrl, { poolSize: 2 }) : null;
+  const scratch = pgDb ? mkdtempSync(join(tmpdir(), "experts-import-")) : null;
+  const db = scratch ? new Database(join(scratch, "staged.db")) : openRaw(deps.databaseUrl);
   try {
     db.pragma("temp_store = FILE");
     db.exec(`CREATE TEMP TABLE staged (line INTEGER NOT NULL, idHash TEXT NOT NULL UNIQUE, ${STAGE_COLUMNS.map((c) => `${c} TEXT NOT NULL`).join(", ")}, specialties TEXT NOT NULL, region INTEGER NOT NULL)`);
-    const known = new Set(db.prepare("SELECT code FROM ExpertSpecialty").pluck().all() as string[]);
+    const known = new Set(pgDb ? (await pgDb.expertSpecialty.findMany({ select: { code: true } })).map((r) => r.code) : (db.prepare("SELECT code FROM ExpertSpecialty").pluck().all() as string[]));
     const stage = db.prepare(
       `INSERT INTO staged (line, idHash, ${STAGE_COLUMNS.join(", ")}, specialties, region) VALUES (?, ?, ${STAGE_COLUMNS.map(() => "?").join(", ")}, ?, ?) ON CONFLICT(idHash) DO NOTHING`,
     );
     const firstLine = db.prepare("SELECT line FROM staged WHERE idHash = ?").pluck();
-    const inPool = db.prepare("SELECT id FROM main.Expert WHERE idHash = ?").pluck();
+    const inPool = pgDb ? null : db.prepare("SELECT id FROM main.Expert WHERE idHash = ?").pluck();
+    /** PostgreSQL: which of a batch's ID numbers the pool holds already (one query per batch). */
+    const inPoolPg = async (batch: { s: { idHash: string } }[]): Promise<Map<string, number> | null> => {
+      if (!pgDb || batch.length === 0) return null;
+      const hashes = [...new Set(batch.map((p) => p.s.idHash))];
+      const found = await pgDb.$queryRawUnsafe<{ id: number; idHash: string }[]>(`SELECT id, "idHash" FROM "Expert" WHERE "idHash" IN (${pgMarks(hashes.length)})`, ...hashes);
+      return new Map(found.map((r) => [r.idHash, Number(r.id)]));
+    };
 
     // ── pass 1: validate and stage ──
     const source =
@@ -187,9 +202,9 @@ export async function importExperts(deps: ImportDeps, opts: ImportOptions): Prom
         ? csvRows(opts.file, (bytes) => opts.onProgress?.({ phase: "validate", done: bytes, total, rows, rejected }))
         : xlsxRows(opts.file, (n) => opts.onProgress?.({ phase: "validate", done: n, total: 0, rows, rejected }));
     let pending: { line: number; s: ReturnType<typeof storedForm>; specialties: string; region: number }[] = [];
-    const flush = db.transaction((batch: typeof pending) => {
+    const flush = db.transaction((batch: typeof pending, pooled: Map<string, number> | null) => {
       for (const p of batch) {
-        const dup = inPool.get(p.s.idHash) as number | undefined;
+        const dup = inPool ? (inPool.get(p.s.idHash) as number | undefined) : pooled?.get(p.s.idHash);
         if (dup !== undefined) {
           fail([{ line: p.line, field: "residentId", message: `this ID number is already in the pool (expert #${dup})` }]);
           continue;
@@ -208,11 +223,11 @@ export async function importExperts(deps: ImportDeps, opts: ImportOptions): Prom
         }
         pending.push({ line, s: storedForm(v.input, deps.box, deps.ids), specialties: v.input.specialties.join(";"), region: Number(v.input.regionCode) });
         if (pending.length >= 5000) {
-          flush(pending);
+          flush(pending, await inPoolPg(pending));
           pending = [];
         }
       }
-      flush(pending);
+      flush(pending, await inPoolPg(pending));
       pending = [];
     } catch (err) {
       if (err instanceof CsvError) {
@@ -227,6 +242,7 @@ export async function importExperts(deps: ImportDeps, opts: ImportOptions): Prom
     // ── pass 2: write the staged rows in batches ──
     const staged = db.prepare("SELECT count(*) FROM staged").pluck().get() as number;
     const next = db.prepare(`SELECT rowid, * FROM staged WHERE rowid > ? ORDER BY rowid LIMIT ${batchSize}`);
+    if (pgDb) return await writePg(pgDb, db, { importId, batchSize, staged, opts, fail, report, counts: () => ({ rows, rejected }) });
     const insertExpert = db.prepare(
       `INSERT INTO main.Expert (name, idCipher, idHash, idMasked, mobileCipher, mobileMasked, regionCode, regionName, employerName, employerCreditCode, title, status, statusReason, importId, createdAt, updatedAt)
        VALUES (@name, @idCipher, @idHash, @idMasked, @mobileCipher, @mobileMasked, @regionCode, @regionName, @employerName, @employerCreditCode, @title, @status, @statusReason, @importId, @now, @now)`,
@@ -287,7 +303,101 @@ export async function importExperts(deps: ImportDeps, opts: ImportOptions): Prom
     return report(imported, true);
   } finally {
     db.close();
+    if (pgDb) await pgDb.$disconnect();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+const EXPERT_COLUMNS = ["name", "idCipher", "idHash", "idMasked", "mobileCipher", "mobileMasked", "regionCode", "regionName", "employerName", "employerCreditCode", "title", "status", "statusReason"] as const;
+
+/** Pass 2 on PostgreSQL: the staged rows (scratch SQLite) into the pool, a batch per transaction, same audit rows. */
+async function writePg(
+  pg: Db,
+  db: RawDb,
+  c: {
+    importId: string;
+    batchSize: number;
+    staged: number;
+    opts: ImportOptions;
+    fail: (e: ImportRowError[]) => void;
+    report: (imported: number, committed: boolean) => ImportReport;
+    counts: () => { rows: number; rejected: number };
+  },
+): Promise<ImportReport> {
+  const { importId, opts } = c;
+  const next = db.prepare(`SELECT rowid, * FROM staged WHERE rowid > ? ORDER BY rowid LIMIT ${c.batchSize}`);
+  const q = (s: string) => `"${s}"`;
+  const width = EXPERT_COLUMNS.length + 3;
+  const writeBatch = (batch: Record<string, string | number>[]) =>
+    pg.$transaction(
+      async (tx) => {
+        const now = new Date();
+        const values = batch.map((_, i) => `(${Array.from({ length: width }, (_, j) => `$${i * width + j + 1}`).join(", ")})`).join(", ");
+        const params = batch.flatMap((r) => [...EXPERT_COLUMNS.map((col) => String(r[col])), importId, now, now]);
+        const inserted = await tx.$queryRawUnsafe<{ id: number; idHash: string }[]>(
+          `INSERT INTO "Expert" (${[...EXPERT_COLUMNS, "importId", "createdAt", "updatedAt"].map(q).join(", ")}) VALUES ${values} ON CONFLICT ("idHash") DO NOTHING RETURNING id, "idHash"`,
+          ...params,
+        );
+        const idOf = new Map(inserted.map((r) => [r.idHash, Number(r.id)]));
+        const links: (string | number)[] = [];
+        let written = 0;
+        for (const r of batch) {
+          const id = idOf.get(String(r.idHash));
+          if (id === undefined) {
+            const e = { line: Number(r.line), field: "residentId", message: "this ID number was added to the pool while the import ran" };
+            if (opts.policy === "all-or-nothing") throw Object.assign(new Error(e.message), { rowError: e });
+            c.fail([e]);
+            continue;
+          }
+          for (const code of String(r.specialties).split(";")) links.push(id, code, String(r.status), Number(r.region));
+          written++;
+        }
+        for (let i = 0; i < links.length; i += 4 * 8000) {
+          const chunk = links.slice(i, i + 4 * 8000);
+          const rowsSql = Array.from({ length: chunk.length / 4 }, (_, k) => `($${4 * k + 1}, $${4 * k + 2}, $${4 * k + 3}, $${4 * k + 4})`).join(", ");
+          await tx.$executeRawUnsafe(`INSERT INTO "ExpertSpecialtyLink" ("expertId", "specialtyCode", status, region) VALUES ${rowsSql}`, ...chunk);
+        }
+        await bumpGenerationPg(tx);
+        await appendAudit(tx, {
+          actor: opts.actor,
+          action: "experts.importBatch",
+          target: `experts:import:${importId}`,
+          payload: { importId, lines: [batch[0]?.line, batch[batch.length - 1]?.line], written, idHashes: batch.map((b) => b.idHash) },
+        });
+        return written;
+      },
+      { timeout: 120_000 },
+    );
+  let imported = 0;
+  let after = 0;
+  try {
+    for (;;) {
+      const batch = next.all(after) as (Record<string, string | number> & { rowid: number })[];
+      if (batch.length === 0) break;
+      after = batch[batch.length - 1]!.rowid;
+      imported += await writeBatch(batch.map(({ rowid: _r, ...rest }) => rest));
+      opts.onProgress?.({ phase: "write", done: imported, total: c.staged, ...c.counts() });
+    }
+  } catch (err) {
+    const rowError = (err as { rowError?: ImportRowError }).rowError;
+    const reason = rowError ? `line ${rowError.line}: ${rowError.message}` : String(err);
+    await pg.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(`DELETE FROM "ExpertSpecialtyLink" WHERE "expertId" IN (SELECT id FROM "Expert" WHERE "importId" = $1)`, importId);
+      const removed = await tx.$executeRawUnsafe(`DELETE FROM "Expert" WHERE "importId" = $1`, importId);
+      await bumpGenerationPg(tx);
+      await appendAudit(tx, { actor: opts.actor, action: "experts.importRolledBack", target: `experts:import:${importId}`, payload: { importId, removed, reason } });
+    });
+    if (rowError) {
+      c.fail([rowError]);
+      return c.report(0, false);
+    }
+    throw err;
+  }
+  const { rows, rejected } = c.counts();
+  await pg.$transaction((tx) =>
+    appendAudit(tx, { actor: opts.actor, action: "experts.import", target: `experts:import:${importId}`, payload: { importId, policy: opts.policy, format: opts.format, rows, imported, rejected } }),
+  );
+  return c.report(imported, true);
 }
 
 /** Deletes what an import wrote (all-or-nothing after a failure in pass 2), audited. */

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import { appendAudit } from "../audit/chain";
 import { actorOf, type Principal } from "../auth/principal";
 import type { AppContext } from "../context";
-import type { Db, Tx } from "../db";
+import { dbProvider, sqlFor, type Db, type Tx } from "../db";
 import { AppError } from "../errors";
 import { maskMobile } from "./identity";
 import { storedForm } from "./rows";
@@ -171,6 +171,18 @@ export async function listExperts(app: AppContext, principal: Principal, query: 
     args.push(query.specialty, `${query.specialty}~`);
   }
   const where = conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+  if (dbProvider(app.db) === "postgresql") {
+    // The same query in PostgreSQL's SQL: tables quoted, strpos for instr, $n placeholders (sqlFor).
+    const pgWhere = where.replace("ExpertSpecialtyLink l", '"ExpertSpecialtyLink" l').replace(/instr\(/g, "strpos(");
+    const [{ n }] = await app.db.$queryRawUnsafe<{ n: bigint | number }[]>(sqlFor(app.db, `SELECT count(*) AS n FROM "Expert" e ${pgWhere}`), ...args) as [{ n: bigint | number }];
+    const rows = await app.db.$queryRawUnsafe<ExpertRow[]>(sqlFor(app.db, `SELECT e.* FROM "Expert" e ${pgWhere} ORDER BY e.id LIMIT ? OFFSET ?`), ...args, query.pageSize, (query.page - 1) * query.pageSize);
+    const links = rows.length
+      ? await app.db.expertSpecialtyLink.findMany({ where: { expertId: { in: rows.map((r) => r.id) } }, orderBy: [{ specialtyCode: "asc" }], select: { expertId: true, specialtyCode: true } })
+      : [];
+    const codes = new Map<number, string[]>();
+    for (const l of links) codes.set(l.expertId, [...(codes.get(l.expertId) ?? []), l.specialtyCode]);
+    return { total: Number(n), page: query.page, pageSize: query.pageSize, experts: rows.map((r) => summary(r, codes.get(r.id) ?? [])) };
+  }
   const raw = app.experts.pool().db;
   const total = raw.prepare(`SELECT count(*) FROM Expert e ${where}`).pluck().get(...args) as number;
   const rows = raw.prepare(`SELECT e.* FROM Expert e ${where} ORDER BY e.id LIMIT ? OFFSET ?`).all(...args, query.pageSize, (query.page - 1) * query.pageSize) as ExpertRow[];

@@ -12,7 +12,8 @@ import { AppError, validationError } from "../errors";
 import { ImportQuery } from "@contracts/experts";
 import { mount, person } from "../http/mount";
 import { answerInvitation, requestDraw, revealDraw, viewInvitation } from "./draws";
-import { fairnessReport, periodBound } from "./fairness";
+import { fairnessReport, fairnessReportPg, periodBound } from "./fairness";
+import { dbProvider } from "../db";
 import { importExperts } from "./importer";
 import { addLeave, addRelation, assertAdmin, createExpert, getExpert, listExperts, removeLeave, removeRelation, updateExpert } from "./pool";
 import { expertDrawAudit, expertDrawRecord, listDraws } from "./queries";
@@ -65,5 +66,7 @@ export function mountExpertRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.expertDrawAudit, (_c, { drawId }) => expertDrawAudit(app.db, drawId));
   mount(server, app, routes.viewInvitation, (_c, { token }) => viewInvitation(app, token));
   mount(server, app, routes.answerInvitation, (_c, { token, decision, reason }) => answerInvitation(app, token, decision, reason));
-  mount(server, app, routes.expertFairness, async (_c, { from, to }) => fairnessReport(app.experts.pool().db, periodBound(from), periodBound(to)));
+  mount(server, app, routes.expertFairness, async (_c, { from, to }) =>
+    dbProvider(app.db) === "postgresql" ? fairnessReportPg(app.db, periodBound(from), periodBound(to)) : fairnessReport(app.experts.pool().db, periodBound(from), periodBound(to)),
+  );
 }

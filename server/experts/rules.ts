@@ -7,9 +7,11 @@
 // - drawn experts at least 2/3 of the members; the rest are the tenderer's
 //   representatives (招标人代表), who are seats, not draws.
 // And for government procurement the draw happens no earlier than N working
-// days before the evaluation (weekends skipped; public holidays are not modelled).
+// days before the evaluation: weekends, public holidays and make-up working days
+// (调休) from the work calendar (holidays.ts; EXPERT_HOLIDAYS_FILE for more years).
 import type { ExpertsConfig } from "../config";
 import { AppError } from "../errors";
+import { DEFAULT_CALENDAR, type WorkCalendar } from "./holidays";
 
 export interface CommitteeCheck {
   size: number;
@@ -52,15 +54,18 @@ export function checkCommittee(
 
 const SHANGHAI_MS = 8 * 3_600_000;
 
-/** The earliest moment a procurement draw may happen: 00:00 (Asia/Shanghai) `workdays` working days before the evaluation day. */
-export function drawWindowOpens(evaluationAt: Date, workdays: number): Date {
+/**
+ * The earliest moment a procurement draw may happen: 00:00 (Asia/Shanghai) of
+ * the `workdays`-th working day before the evaluation day (weekends, public
+ * holidays and 调休 make-up working days per the calendar).
+ */
+export function drawWindowOpens(evaluationAt: Date, workdays: number, calendar: WorkCalendar = DEFAULT_CALENDAR): Date {
   const local = new Date(evaluationAt.getTime() + SHANGHAI_MS);
   let day = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
   let counted = 0;
-  while (counted < workdays) {
+  for (let guard = 0; counted < workdays && guard < 3660; guard++) {
     day -= 86_400_000;
-    const wd = new Date(day).getUTCDay();
-    if (wd !== 0 && wd !== 6) counted++;
+    if (calendar.isWorkday(new Date(day).toISOString().slice(0, 10))) counted++;
   }
   return new Date(day - SHANGHAI_MS);
 }

@@ -4,18 +4,33 @@ import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { IdHasher } from "./identity";
 import { ConsoleNotifier, WebhookNotifier, type ExpertNotifier } from "./notifier";
-import { PoolReader } from "./buckets";
+import { PoolReader, type FreezeRequest, type FreezeResult } from "./buckets";
+import { openRaw, type RawDb } from "./raw";
+import { PgPool } from "./pg";
+import { dbProvider, type Db } from "../db";
+import { loadWorkCalendar, type WorkCalendar } from "./holidays";
+
+/** Frozen lists of the latest draws, kept after requestDraw so the reveal need not read them back. */
+const FROZEN_KEPT = 32;
 
 export class ExpertsRuntime {
   notifier: ExpertNotifier;
   readonly ids: IdHasher;
+  /** Working days for the procurement draw window (built-in years + EXPERT_HOLIDAYS_FILE). */
+  readonly calendar: WorkCalendar;
   private reader: PoolReader | undefined;
+  private pgReader: PgPool | undefined;
+  private rawWriter: RawDb | undefined;
+  private readonly frozen = new Map<string, Uint32Array[]>();
+  /** Sign-in codes sent per seat (pick id → send times, ms), for the hourly cap. */
+  readonly codeSends = new Map<string, number[]>();
 
   constructor(
     private readonly config: Config,
     log: Logger,
   ) {
     this.ids = new IdHasher(config.appSecret);
+    this.calendar = loadWorkCalendar(config.experts.holidaysFile);
     const n = config.experts.notifier;
     this.notifier = n.kind === "webhook" ? new WebhookNotifier(n, log.child({ mod: "experts-webhook" })) : new ConsoleNotifier(log.child({ mod: "experts-notify" }));
   }
@@ -26,8 +41,49 @@ export class ExpertsRuntime {
     return this.reader;
   }
 
+  /** The pool's read side on PostgreSQL (through the app's client). */
+  pgPool(db: Db): PgPool {
+    this.pgReader ??= new PgPool(db);
+    return this.pgReader;
+  }
+
+  /** A draw's eligible lists on either database (SQLite: the raw reader, synchronous inside; PostgreSQL: pgPool). */
+  async freeze(db: Db, req: FreezeRequest): Promise<FreezeResult> {
+    return dbProvider(db) === "postgresql" ? this.pgPool(db).freeze(req) : this.pool().freeze(req);
+  }
+
+  /**
+   * A writable raw connection for the draw's hot writes (the frozen lists, the
+   * picks). busy_timeout 0: a busy database is retried asynchronously by
+   * writeRaw() (draws.ts), never waited for synchronously on the event loop.
+   */
+  writer(): RawDb {
+    if (!this.rawWriter) {
+      this.rawWriter = openRaw(this.config.databaseUrl);
+      this.rawWriter.pragma("busy_timeout = 0");
+    }
+    return this.rawWriter;
+  }
+
+  keepFrozen(drawId: string, lists: Uint32Array[]): void {
+    this.frozen.set(drawId, lists);
+    if (this.frozen.size > FROZEN_KEPT) this.frozen.delete(this.frozen.keys().next().value!);
+  }
+
+  /** The frozen lists of a draw if this process froze them (immutable once committed). */
+  takeFrozen(drawId: string): Uint32Array[] | undefined {
+    const lists = this.frozen.get(drawId);
+    this.frozen.delete(drawId);
+    return lists;
+  }
+
   close(): void {
     this.reader?.close();
     this.reader = undefined;
+    this.pgReader?.close();
+    this.pgReader = undefined;
+    if (this.rawWriter?.open) this.rawWriter.close();
+    this.rawWriter = undefined;
+    this.frozen.clear();
   }
 }
