@@ -100,6 +100,8 @@ interface Rec {
   mem1: ServerMem;
   mem2: ServerMem;
   final: FinalResult;
+  /** Server CPU time (user + system) over the timed broadcasts, per broadcast (ms): load-independent. */
+  cpuPerBcast: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -149,6 +151,7 @@ async function runOne(worker: ChildHandle<unknown>, template: string, kind: Kind
       return null;
     }
     if (profileFile) await server.call("profileStart", { intervalUs: 250 });
+    const cpu0 = await server.call<number>("cpu");
     const args: RunArgs = {
       kind,
       roomId: info.roomId,
@@ -161,6 +164,7 @@ async function runOne(worker: ChildHandle<unknown>, template: string, kind: Kind
       tag: `${kind}${n}r${rep}`,
     };
     const run = await worker.call<RunResult>("run", args, (WARMUP + BROADCASTS) * (TIMEOUT_MS + GAP_MS + 500) + 30_000);
+    const cpu1 = await server.call<number>("cpu");
     if (profileFile) await server.call("profileStop", { file: profileFile });
     const final = await worker.call<FinalResult>("final", { kind, stream: info.stream }, 30_000);
     const mem2 = await server.call<ServerMem>("mem");
@@ -186,6 +190,7 @@ async function runOne(worker: ChildHandle<unknown>, template: string, kind: Kind
       mem1,
       mem2,
       final,
+      cpuPerBcast: (cpu1 - cpu0) / (WARMUP + BROADCASTS),
     };
   } finally {
     await worker.call("closeAll", {}, 30_000).catch(() => undefined);
@@ -202,7 +207,7 @@ function progress(r: Rec) {
   console.error(
     `  ${r.kind.padEnd(4)} N=${String(r.n).padStart(5)} rep ${r.rep + 1}: last p50 ${fmt(r.p50)} / p99 ${fmt(r.p99)} ms, ` +
       `first p50 ${fmt(r.firstP50)}, half p50 ${fmt(r.halfP50)}, ack p50 ${fmt(r.ackP50)}, connect ${fmt(r.connect.connectMs / 1000, 1)} s, ` +
-      `RSS +${fmt(kb(r.mem1.rss - r.mem0.rss) / r.n)} KB/dev, heap +${fmt(kb(r.mem1.heapUsed - r.mem0.heapUsed) / r.n)} KB/dev, ` +
+      `server CPU ${fmt(r.cpuPerBcast, 2)} ms/broadcast, RSS +${fmt(kb(r.mem1.rss - r.mem0.rss) / r.n)} KB/dev, heap +${fmt(kb(r.mem1.heapUsed - r.mem0.heapUsed) / r.n)} KB/dev, ` +
       `final v${f.minVersion}..${f.maxVersion} (server v${f.serverVersion}), gaps ${f.gaps}, incomplete ${r.incomplete}` +
       (r.ackErrors.length ? `, refused: ${[...new Set(r.ackErrors)].join(",")}` : ""),
   );
@@ -240,6 +245,7 @@ function report(partial: boolean) {
       n < RSS_MIN_N ? `(${fmt(orss)})† / ${fmt(med(o, heapKb))}` : `${fmt(orss)} ${ok(orss, GOAL_KB)} / ${fmt(med(o, heapKb))}`,
       n < RSS_MIN_N ? `(${fmt(med(b, rssKb))})† / ${fmt(med(b, heapKb))}` : `${fmt(med(b, rssKb))} / ${fmt(med(b, heapKb))}`,
       `${cons === o.length && o.length > 0 ? "yes" : "NO"} (${cons}/${o.length}; ${fin})`,
+      `${fmt(med(o, (r) => r.cpuPerBcast), 2)} / ${fmt(med(b, (r) => r.cpuPerBcast), 2)} (${fmt(med(o, (r) => r.cpuPerBcast) / med(b, (r) => r.cpuPerBcast), 2)}×)`,
     ];
   });
   console.log(
@@ -253,6 +259,7 @@ function report(partial: boolean) {
         `ours KB/device RSS (≤ ${GOAL_KB}) / heap`,
         "bare KB/device RSS / heap",
         "every device at final version",
+        "server CPU ms/broadcast: ours / bare",
       ],
       rows,
     ),
@@ -288,6 +295,7 @@ function report(partial: boolean) {
   );
   console.log(
     "\nlast = emit → arrival at the last of N devices; first = at the first (ours: the database work before the fan-out); fan-out = last − first; half = at the ⌈N/2⌉-th; ack = emit → the agent's acknowledgement." +
+      "\nserver CPU ms/broadcast = the server process's user+system CPU time over the timed window (warm-up included) ÷ broadcasts: what each broadcast costs, whatever the machine's load (ours includes its ticks, sweeper and wall)." +
       "\nRSS/heap KB/dev = server (RSS or heapUsed after GC, after connecting+joining N) − (before), ÷ N." +
       "\nlost = broadcasts that did not reach every device within the timeout; gaps = updates not exactly one version after the previous.",
   );

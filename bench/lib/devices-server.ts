@@ -157,6 +157,11 @@ serveIpc(
         inRoom: io.sockets.adapter.rooms.get(info.stream)?.size ?? 0,
       };
     },
+    /** CPU time this process has used (user + system, ms): its work does not depend on the machine's load. */
+    async cpu(): Promise<number> {
+      const c = process.cpuUsage();
+      return (c.user + c.system) / 1000;
+    },
     async profileStart(a: { intervalUs?: number }) {
       session = new Session();
       session.connect();

@@ -45,6 +45,7 @@ export class LiveStreamClient<S = unknown> {
   private readonly onUpdate = (u: LiveUpdate) => {
     if (u.stream !== this.stream) return;
     this.heard();
+    if (u.serverTime) this.clockOffsetMs = Date.parse(u.serverTime) - Date.now();
     if (this.joining || this.version === 0) {
       this.buffer.push(u);
       return;

@@ -26,6 +26,8 @@ export const LiveUpdate = z.object({
   stream: StreamKey,
   version: z.number().int().min(1),
   patch: z.array(JsonPatchOp),
+  /** The server's clock when the update was sent (live, not on updates replayed by a join): like a tick's. */
+  serverTime: z.string().optional(),
 });
 export type LiveUpdate = z.infer<typeof LiveUpdate>;
 
@@ -45,6 +47,6 @@ export type LiveJoinResult = z.infer<typeof LiveJoinResult>;
 export const LiveLeaveInput = z.object({ stream: StreamKey });
 export const LiveLeaveResult = z.object({ left: z.literal(true) });
 
-/** Sent every second to each joined stream: lets a screen see it is alive and detect a missed update. */
+/** Sent every second to each joined stream that sent no update within that second: lets a screen see it is alive and detect a missed update. */
 export const LiveTick = z.object({ stream: StreamKey, version: z.number().int(), serverTime: z.string() });
 export type LiveTick = z.infer<typeof LiveTick>;

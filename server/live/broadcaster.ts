@@ -33,9 +33,25 @@ export function wireBroadcaster(events: DomainEventBus, hub: LiveHub, log: Logge
   });
   events.on("opening.lotsChanged", () => refresh("board"));
   events.on("experts.drawChanged", ({ drawId }) => refresh(`expert-draw:${drawId}:agent`, `expert-draw:${drawId}:supervisor`));
+  events.on("evaluation.changed", async ({ sessionId, roomIds }) => {
+    refreshWall();
+    await refresh(`evaluation:${sessionId}`, `evaluation:${sessionId}:agent`, `evaluation:${sessionId}:supervisor`, ...roomIds.map((r) => `room:${r}`));
+    try {
+      await hub.refreshWhere((k) => k.startsWith(`evaluation:${sessionId}:expert:`) || k.startsWith(`evaluation:${sessionId}:company:`));
+    } catch (err) {
+      log.error({ err, sessionId }, "live refresh failed");
+    }
+  });
+  events.on("evaluation.memberChanged", ({ sessionId, memberId }) => refresh(`evaluation:${sessionId}:expert:${memberId}`));
   events.on("opening.changed", async ({ lotId, roomId, companyIds }) => {
     refreshWall();
-    await refresh(`opening:${lotId}`, `room:${roomId}`, "board", ...(companyIds ?? []).map((c) => `opening:${lotId}:company:${c}`));
-    if (!companyIds) await hub.refreshWhere((k) => k.startsWith(`opening:${lotId}:company:`));
+    if (companyIds) {
+      // One bidder's change (sign-in, decryption, pick, confirmation) never moves the stage, and
+      // the room's screen and the board show only the stage: they are left alone.
+      await refresh(`opening:${lotId}`, ...companyIds.map((c) => `opening:${lotId}:company:${c}`));
+      return;
+    }
+    await refresh(`opening:${lotId}`, `room:${roomId}`, "board");
+    await hub.refreshWhere((k) => k.startsWith(`opening:${lotId}:company:`));
   });
 }

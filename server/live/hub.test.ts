@@ -30,6 +30,8 @@ describe("live hub", () => {
     const v0 = await t.app.ctx.hub.refresh(key);
     expect(await t.app.ctx.hub.refresh(key)).toBe(v0); // nothing changed → no new version
     await setNotice("甲");
+    // The command answers once committed; the stream's refresh follows (at once on SQLite, a few round trips later on PostgreSQL).
+    await until(() => t.app.ctx.hub.versionOf(key) === v0 + 1, 3000, "refreshed");
     const row = await t.app.db.liveUpdate.findUniqueOrThrow({ where: { key_version: { key, version: v0 + 1 } } });
     expect(JSON.parse(row.patch)).toEqual([{ op: "replace", path: "/room/notice", value: "甲" }]);
   });
@@ -103,8 +105,85 @@ describe("live hub", () => {
     expect(rows.map((r) => r.version)).toEqual(rows.map((_, i) => start + 1 + i));
   });
 
+  it("refreshes asked for before a rebuild starts coalesce into one: one version, the latest state", async () => {
+    const start = await t.app.ctx.hub.refresh(key);
+    for (let i = 0; i < 5; i++) await t.app.db.room.update({ where: { id: roomId }, data: { notice: `合并${i}` } });
+    const versions = await Promise.all(Array.from({ length: 20 }, () => t.app.ctx.hub.refresh(key)));
+    expect(new Set(versions)).toEqual(new Set([start + 1]));
+    const rows = await t.app.db.liveUpdate.findMany({ where: { key, version: { gt: start } } });
+    expect(rows.map((r) => [r.version, JSON.parse(r.patch)])).toEqual([[start + 1, [{ op: "replace", path: "/room/notice", value: "合并4" }]]]);
+    // A refresh asked for once the rebuild has begun is a rebuild of its own (it may see a later change).
+    await t.app.db.room.update({ where: { id: roomId }, data: { notice: "合并后" } });
+    expect(await t.app.ctx.hub.refresh(key)).toBe(start + 2);
+    // What the raw statements stored reads back through the model API (dates included).
+    const row = await t.app.db.liveUpdate.findUniqueOrThrow({ where: { key_version: { key, version: start + 2 } } });
+    expect(row.at.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect((await t.app.db.liveStream.findUniqueOrThrow({ where: { key } })).updatedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("a kind's minIntervalMs spaces the rebuilds of a stream and keeps the last change", async () => {
+    let value = 0;
+    const starts: number[] = [];
+    t.app.ctx.hub.register({
+      prefix: "hubtest",
+      parse: (k) => (k === "hubtest" ? {} : null),
+      authorize: async () => true,
+      build: async () => {
+        starts.push(Date.now());
+        return { value };
+      },
+      minIntervalMs: 400,
+    });
+    const v1 = await t.app.ctx.hub.refresh("hubtest");
+    const changes: Promise<number>[] = [];
+    for (let i = 1; i <= 6; i++) {
+      value = i;
+      changes.push(t.app.ctx.hub.refresh("hubtest"));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const last = await changes[changes.length - 1]!;
+    // Six changes within ~60 ms after a rebuild: one trailing rebuild, not six.
+    expect(starts.length).toBe(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(395);
+    expect(last).toBe(v1 + 1);
+    const row = await t.app.db.liveStream.findUniqueOrThrow({ where: { key: "hubtest" } });
+    expect(JSON.parse(row.state)).toEqual({ value: 6 });
+  });
+
+  it("an update carries the server's time; a stream that keeps updating gets no ticks in between", async () => {
+    const { token } = await t.login("supervisor");
+    const s = await t.connect({ token });
+    const joined = await call(s, "live:join", { stream: key });
+    expect(joined.ok).toBe(true);
+    const updates: { serverTime?: string }[] = [];
+    const ticks: number[] = [];
+    s.on("live:update", (u) => u.stream === key && updates.push(u));
+    s.on("live:tick", (k) => k.stream === key && ticks.push(Date.now()));
+    // Quiet stream: ticks every LIVE_TICK_MS (200 ms in tests).
+    await until(() => ticks.length >= 2, 3000, "ticks on a quiet stream");
+    // A change every ~60 ms for over a second (under the per-socket rate limit): ~6 ticks were due; the updates stand in for them.
+    ticks.length = 0;
+    const agent = await t.connect({ token: agentToken });
+    const t0 = Date.now();
+    for (let i = 0; Date.now() - t0 < 1200; i++) {
+      const r = await call(agent, "room:setNotice", { roomId, notice: `连发${i}` });
+      expect(r).toMatchObject({ ok: true });
+      await new Promise((res) => setTimeout(res, 60));
+    }
+    agent.disconnect();
+    expect(ticks.length).toBeLessThanOrEqual(2);
+    expect(updates.length).toBeGreaterThan(5);
+    for (const u of updates) expect(Math.abs(Date.parse(u.serverTime ?? "") - Date.now())).toBeLessThan(10_000);
+    // Quiet again: ticks resume.
+    ticks.length = 0;
+    await until(() => ticks.length >= 2, 3000, "ticks resume");
+    s.disconnect();
+  });
+
   it("keeps versions across a restart: a client that held version V resumes with updates, not a reset", async () => {
+    const before = t.app.ctx.hub.versionOf(key)!;
     await setNotice("重启前");
+    await until(() => t.app.ctx.hub.versionOf(key) === before + 1, 3000, "refreshed");
     const v = t.app.ctx.hub.versionOf(key)!;
     await t.app.close();
     const app2 = await createApp(t.config);

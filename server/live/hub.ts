@@ -34,20 +34,32 @@ export type HallSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 export interface HubOptions {
   tickMs: number;
   keepUpdates: number;
+  /** Several processes write the streams (REDIS_URL): a held copy may be stale, so joins check the stored version. */
+  shared?: boolean;
 }
 
 export class LiveHub {
   private readonly kinds: StreamKind<never>[] = [];
   private readonly held = new Map<string, Held>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Refreshes asked for and not yet started, per stream (they coalesce). */
+  private readonly pending = new Map<string, Promise<number>>();
+  /** When the last rebuild of a throttled stream (kind with minIntervalMs) started. */
+  private readonly lastStart = new Map<string, number>();
   private tick: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly pruneEvery: number;
+  /** When each stream last sent an update: an update carries the version and the server time, so no tick is due right after. */
+  private readonly lastPublished = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
     private readonly io: HallIo,
     private readonly log: Logger,
     private readonly opts: HubOptions,
-  ) {}
+  ) {
+    this.pruneEvery = Math.max(1, Math.ceil(opts.keepUpdates / 10));
+  }
 
   register<P>(kind: StreamKind<P>): void {
     this.kinds.push(kind as unknown as StreamKind<never>);
@@ -73,9 +85,58 @@ export class LiveHub {
     return next;
   }
 
-  /** Rebuilds a stream from the database and publishes the difference as the next version. */
+  /**
+   * Rebuilds a stream from the database and publishes the difference as the next version.
+   * A refresh asked for while one of the same stream is queued and not yet started joins
+   * that one (it reads the database after every change that asked for it), so a burst of
+   * changes costs one rebuild, not one each. A kind's `minIntervalMs` also spaces the
+   * rebuilds of one stream (the trailing one is kept). A rebuild starts at once (so it is under
+   * way before the command that asked for it answers) unless the rebuild slots are all taken.
+   */
   refresh(key: string): Promise<number> {
-    return this.serial(key, () => this.refreshNow(key));
+    // Closing: a late trigger (e.g. the broadcaster's wall timer) must not start work on a closing database.
+    if (this.closed) return Promise.resolve(this.held.get(key)?.version ?? 0);
+    const queued = this.pending.get(key);
+    if (queued) return queued;
+    const run = this.serial(key, async () => {
+      const interval = this.resolve(key)?.kind.minIntervalMs ?? 0;
+      const wait = (this.lastStart.get(key) ?? -Infinity) + interval - Date.now();
+      if (wait > 0) await new Promise<void>((r) => setTimeout(r, wait));
+      await this.acquireSlot();
+      try {
+        // From here on, a new change needs a new rebuild.
+        if (this.pending.get(key) === run) this.pending.delete(key);
+        if (interval > 0) this.lastStart.set(key, Date.now());
+        return await this.refreshNow(key);
+      } finally {
+        this.releaseSlot();
+      }
+    });
+    this.pending.set(key, run);
+    return run;
+  }
+
+  /**
+   * At most MAX_REBUILDS rebuilds run at once across streams; the others wait (still coalescing)
+   * and each turn passes on a fresh macrotask. With the synchronous SQLite driver, 200 company
+   * streams rebuilt at once would otherwise hold the event loop for one long stretch.
+   */
+  private static readonly MAX_REBUILDS = 4;
+  private rebuilding = 0;
+  private readonly rebuildWaiters: (() => void)[] = [];
+
+  private acquireSlot(): Promise<void> {
+    if (this.rebuilding < LiveHub.MAX_REBUILDS) {
+      this.rebuilding++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((r) => this.rebuildWaiters.push(r));
+  }
+
+  private releaseSlot(): void {
+    const next = this.rebuildWaiters.shift();
+    if (next) setImmediate(next); // the slot passes on: `rebuilding` stays
+    else this.rebuilding--;
   }
 
   /** Refreshes every stream currently held whose key matches. */
@@ -96,14 +157,19 @@ export class LiveHub {
     const state = JSON.parse(JSON.stringify(await r.kind.build(r.params))) as unknown;
     const current = await this.load(key);
     if (!current) {
-      await this.db.liveStream.upsert({
-        where: { key },
-        create: { key, version: 1, state: JSON.stringify(state) },
-        update: {},
-      });
+      await this.db.liveStream
+        .upsert({
+          where: { key },
+          create: { key, version: 1, state: JSON.stringify(state) },
+          update: {},
+        })
+        .catch((err: unknown) => {
+          // Another process created the stream at the same moment (PostgreSQL): take theirs below.
+          if ((err as { code?: string }).code !== "P2002") throw err;
+        });
       this.held.delete(key);
       const again = await this.load(key);
-      if (again && again.version !== 1) return this.refreshNow(key, attempt + 1);
+      if (again && (again.version !== 1 || JSON.stringify(again.state) !== JSON.stringify(state))) return this.refreshNow(key, attempt + 1);
       this.held.set(key, { version: 1, state });
       return 1;
     }
@@ -113,14 +179,18 @@ export class LiveHub {
       return current.version;
     }
     const version = current.version + 1;
+    // Plain statements (quoted identifiers: SQLite and PostgreSQL): this is on the path from every
+    // action to every screen, and the model API costs a query compilation per call.
+    // Old updates are pruned every `pruneEvery`-th version, so at least `keepUpdates` are kept.
+    const at = new Date();
+    const [stateJson, patchJson] = [JSON.stringify(state), JSON.stringify(patch)];
     const stored = await this.db.$transaction(async (tx) => {
-      const { count } = await tx.liveStream.updateMany({
-        where: { key, version: current.version },
-        data: { version, state: JSON.stringify(state) },
-      });
+      const count = await tx.$executeRaw`UPDATE "LiveStream" SET "version" = ${version}, "state" = ${stateJson}, "updatedAt" = ${at} WHERE "key" = ${key} AND "version" = ${current.version}`;
       if (count !== 1) return false;
-      await tx.liveUpdate.create({ data: { key, version, patch: JSON.stringify(patch) } });
-      await tx.liveUpdate.deleteMany({ where: { key, version: { lte: version - this.opts.keepUpdates } } });
+      await tx.$executeRaw`INSERT INTO "LiveUpdate" ("key", "version", "patch", "at") VALUES (${key}, ${version}, ${patchJson}, ${at})`;
+      if (version % this.pruneEvery === 0) {
+        await tx.$executeRaw`DELETE FROM "LiveUpdate" WHERE "key" = ${key} AND "version" <= ${version - this.opts.keepUpdates}`;
+      }
       return true;
     });
     if (!stored) {
@@ -130,8 +200,9 @@ export class LiveHub {
       return this.refreshNow(key, attempt + 1);
     }
     this.held.set(key, { version, state });
-    const update: LiveUpdate = { stream: key, version, patch };
+    const update: LiveUpdate = { stream: key, version, patch, serverTime: at.toISOString() };
     this.io.to(key).emit("live:update", update);
+    this.lastPublished.set(key, Date.now());
     return version;
   }
 
@@ -145,7 +216,9 @@ export class LiveHub {
     // Subscribe first: an update published while we read is then either in
     // what we answer or arrives after it; the client drops versions it has.
     await socket.join(key);
+    if (this.opts.shared && this.held.has(key)) await this.serial(key, () => this.reloadIfStale(key));
     if (!this.held.has(key)) await this.refresh(key);
+    if (this.closed && !this.held.has(key)) throw new AppError("UNAVAILABLE", "The server is shutting down; join again in a moment");
     const held = await this.serial(key, async () => this.held.get(key)!);
     const serverTime = new Date().toISOString();
     if (sinceVersion !== undefined && sinceVersion <= held.version) {
@@ -166,6 +239,16 @@ export class LiveHub {
     return { mode: "snapshot", snapshot: { stream: key, version: held.version, state: held.state }, serverTime };
   }
 
+  /** Another process may have moved the stream on: take the stored version when it differs from ours. */
+  private async reloadIfStale(key: string): Promise<void> {
+    const held = this.held.get(key);
+    const row = await this.db.liveStream.findUnique({ where: { key }, select: { version: true } });
+    if (!held || !row || row.version === held.version) return;
+    const full = await this.db.liveStream.findUnique({ where: { key } });
+    if (full) this.held.set(key, { version: full.version, state: JSON.parse(full.state) as unknown });
+    else this.held.delete(key);
+  }
+
   async leave(socket: HallSocket, key: string): Promise<void> {
     await socket.leave(key);
   }
@@ -178,9 +261,13 @@ export class LiveHub {
   startTicks(): void {
     this.tick = setInterval(() => {
       const serverTime = new Date().toISOString();
+      const now = Date.now();
       for (const [key, h] of this.held) {
+        // A stream that sent an update within the last period has told its clients as much as a tick would.
+        if (now - (this.lastPublished.get(key) ?? -Infinity) < this.opts.tickMs) continue;
         if ((this.io.sockets.adapter.rooms.get(key)?.size ?? 0) > 0) {
-          this.io.to(key).emit("live:tick", { stream: key, version: h.version, serverTime });
+          // Local: every process ticks its own sockets (a tick through the adapter would reach each socket once per process).
+          this.io.local.to(key).emit("live:tick", { stream: key, version: h.version, serverTime });
         }
       }
     }, this.opts.tickMs);
@@ -188,6 +275,7 @@ export class LiveHub {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.tick) clearInterval(this.tick);
     await Promise.allSettled([...this.queues.values()]);
   }

@@ -12,6 +12,12 @@ export interface StreamKind<P = Record<string, string>> {
   authorize(principal: Principal, params: P): Promise<boolean | "not-found">;
   /** The state as it should be now, already cut to what this stream's audience may see. */
   build(params: P): Promise<unknown>;
+  /**
+   * Rebuild a stream of this kind at most this often (ms); changes in between
+   * coalesce into one trailing rebuild. For big states that change in bursts
+   * (an opening's public view while 200 bids are decrypted). Default 0.
+   */
+  minIntervalMs?: number;
 }
 
 /** Helper for kinds whose keys are `prefix` or `prefix:<id>`. */

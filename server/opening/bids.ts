@@ -61,7 +61,7 @@ export async function submitBid(app: AppContext, principal: Principal, lotId: st
     },
   });
   try {
-    await pipeline(body, meter, createWriteStream(tmp, { flags: "wx" }));
+    await pipeline(body, meter, createWriteStream(tmp, { flags: "wx", highWaterMark: 4 << 20 }));
     if (size === 0) throw new AppError("ENVELOPE_CORRUPT", "The upload is empty");
     const env = await inspectEnvelope(tmp);
     const addressed = certs.some((c) => {

@@ -27,10 +27,38 @@ async function openBid(app: AppContext, s: Session, bid: BidRow, key: Buffer, ac
   if (inFlight.has(bid.id)) throw new AppError("DECRYPTION_IN_PROGRESS", "This bid is being decrypted right now; wait for the answer");
   inFlight.add(bid.id);
   try {
-    return await openBidOnce(app, s, bid, key, actor, how);
+    await acquireSlot();
+    try {
+      return await openBidOnce(app, s, bid, key, actor, how);
+    } finally {
+      releaseSlot();
+    }
   } finally {
     inFlight.delete(bid.id);
   }
+}
+
+/**
+ * At most this many decryptions run at once in this process; the others wait their turn without
+ * touching the database. 200 bidders handing in keys at once would otherwise keep the event loop
+ * busy for seconds in one go (no socket I/O, no heartbeats); the slot passes on a fresh macrotask.
+ */
+const MAX_DECRYPTIONS = 4;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+function acquireSlot(): Promise<void> {
+  if (running < MAX_DECRYPTIONS) {
+    running++;
+    return Promise.resolve();
+  }
+  return new Promise<void>((r) => waiting.push(r));
+}
+
+function releaseSlot(): void {
+  const next = waiting.shift();
+  if (next) setImmediate(next); // the slot passes on: `running` stays
+  else running--;
 }
 
 async function openBidOnce(app: AppContext, s: Session, bid: BidRow, key: Buffer, actor: Principal | null, how: "bidder" | "escrow"): Promise<BidSummary> {

@@ -33,11 +33,25 @@ export async function buildOpeningPublic(db: Db, lotId: string): Promise<Opening
   const s = lot.session;
   if (!s) return null;
   const stage = Stage.parse(s.stage);
-  const bids = await db.bid.findMany({ where: { lotId, ...liveBid }, orderBy: { submittedAt: "asc" } });
-  const companies = new Map((await db.company.findMany({ where: { id: { in: bids.map((b) => b.companyId) } } })).map((c) => [c.id, c]));
-  const signIns = new Map((await db.signIn.findMany({ where: { sessionId: s.id } })).map((x) => [x.companyId, x.mode as "onsite" | "online"]));
-  const confirms = new Map((await db.confirmation.findMany({ where: { sessionId: s.id } })).map((x) => [x.companyId, x.decision as "confirm" | "object" | "timeout"]));
-  const picks = new Set((await db.drawPick.findMany({ where: { sessionId: s.id } })).map((x) => x.companyId));
+  // Only the columns shown: this view is rebuilt while hundreds of bids are decrypted.
+  const bids = await db.bid.findMany({
+    where: { lotId, ...liveBid },
+    orderBy: { submittedAt: "asc" },
+    select: { id: true, companyId: true, status: true, summary: true, decryptedAt: true },
+  });
+  const companies = new Map(
+    (await db.company.findMany({ where: { id: { in: bids.map((b) => b.companyId) } }, select: { id: true, name: true } })).map((c) => [c.id, c]),
+  );
+  const signIns = new Map(
+    (await db.signIn.findMany({ where: { sessionId: s.id }, select: { companyId: true, mode: true } })).map((x) => [x.companyId, x.mode as "onsite" | "online"]),
+  );
+  const confirms = new Map(
+    (await db.confirmation.findMany({ where: { sessionId: s.id }, select: { companyId: true, decision: true } })).map((x) => [
+      x.companyId,
+      x.decision as "confirm" | "object" | "timeout",
+    ]),
+  );
+  const picks = new Set((await db.drawPick.findMany({ where: { sessionId: s.id }, select: { companyId: true } })).map((x) => x.companyId));
   const objections = await db.objection.findMany({ where: { sessionId: s.id }, orderBy: { at: "asc" } });
   const published = stage !== "signin";
   const announcing = ["announcing", "drawing", "confirming", "closed"].includes(stage);
@@ -98,6 +112,59 @@ export async function buildOpeningPublic(db: Db, lotId: string): Promise<Opening
   };
 }
 
+type BidderRow = {
+  sessionId: string | null;
+  stage: string | null;
+  mode: string | null;
+  decision: string | null;
+  picks: string | null;
+};
+type MyBidRow = {
+  id: string;
+  status: string;
+  sha256: string;
+  sizeBytes: number | bigint;
+  submittedAt: Date | string;
+  decryptTries: number | bigint;
+  lastError: string | null;
+};
+
+/**
+ * One bidder's own view. All of them are rebuilt at each stage change (200 bidders: 200 rebuilds),
+ * so two plain SQL reads (quoted identifiers: SQLite and PostgreSQL) instead of five model queries.
+ */
+export async function buildOpeningBidder(db: Db, lotId: string, companyId: string): Promise<OpeningBidderState> {
+  const [row] = await db.$queryRaw<BidderRow[]>`
+    SELECT s."id" AS "sessionId", s."stage" AS "stage",
+      (SELECT x."mode" FROM "SignIn" x WHERE x."sessionId" = s."id" AND x."companyId" = ${companyId}) AS "mode",
+      (SELECT x."decision" FROM "Confirmation" x WHERE x."sessionId" = s."id" AND x."companyId" = ${companyId}) AS "decision",
+      (SELECT x."picks" FROM "DrawPick" x WHERE x."sessionId" = s."id" AND x."companyId" = ${companyId}) AS "picks"
+    FROM "OpeningSession" s WHERE s."lotId" = ${lotId}`;
+  const [bid] = await db.$queryRaw<MyBidRow[]>`
+    SELECT "id", "status", "sha256", "sizeBytes", "submittedAt", "decryptTries", "lastError" FROM "Bid"
+    WHERE "lotId" = ${lotId} AND "companyId" = ${companyId} AND "status" NOT IN ('replaced', 'withdrawn')
+    ORDER BY "submittedAt" DESC LIMIT 1`;
+  return {
+    lotId,
+    companyId,
+    stage: row?.stage ? Stage.parse(row.stage) : "signin",
+    signedIn: (row?.mode as "onsite" | "online" | null | undefined) ?? null,
+    bid: bid
+      ? {
+          bidId: bid.id,
+          status: BidStatus.parse(bid.status),
+          sha256: bid.sha256,
+          sizeBytes: Number(bid.sizeBytes),
+          submittedAt: new Date(bid.submittedAt).toISOString(),
+          decryptTries: Number(bid.decryptTries),
+          lastError: bid.lastError,
+        }
+      : null,
+    picks: row?.picks ? (JSON.parse(row.picks) as number[]) : null,
+    confirmation: (row?.decision as "confirm" | "object" | "timeout" | null | undefined) ?? null,
+  };
+}
+
 export function openingStream(db: Db): StreamKind<{ lotId: string }> {
   return {
     prefix: "opening",
@@ -107,6 +174,8 @@ export function openingStream(db: Db): StreamKind<{ lotId: string }> {
     },
     authorize: (p, { lotId }) => canSeeLot(db, p, lotId),
     build: ({ lotId }) => buildOpeningPublic(db, lotId),
+    // Every bidder's decryption changes this view: at most five rebuilds a second, the last change kept.
+    minIntervalMs: 200,
   };
 }
 
@@ -121,31 +190,6 @@ export function openingCompanyStream(db: Db): StreamKind<{ lotId: string; compan
       if ((await db.lot.count({ where: { id: lotId } })) === 0) return "not-found";
       return p.kind === "user" && p.role === "bidder" && p.companyId === companyId;
     },
-    async build({ lotId, companyId }): Promise<OpeningBidderState> {
-      const s = await db.openingSession.findUnique({ where: { lotId } });
-      const bid = await db.bid.findFirst({ where: { lotId, companyId, ...liveBid }, orderBy: { submittedAt: "desc" } });
-      const sign = s ? await db.signIn.findUnique({ where: { sessionId_companyId: { sessionId: s.id, companyId } } }) : null;
-      const conf = s ? await db.confirmation.findUnique({ where: { sessionId_companyId: { sessionId: s.id, companyId } } }) : null;
-      const pick = s ? await db.drawPick.findUnique({ where: { sessionId_companyId: { sessionId: s.id, companyId } } }) : null;
-      return {
-        lotId,
-        companyId,
-        stage: s ? Stage.parse(s.stage) : "signin",
-        signedIn: (sign?.mode as "onsite" | "online" | undefined) ?? null,
-        bid: bid
-          ? {
-              bidId: bid.id,
-              status: BidStatus.parse(bid.status),
-              sha256: bid.sha256,
-              sizeBytes: Number(bid.sizeBytes),
-              submittedAt: bid.submittedAt.toISOString(),
-              decryptTries: bid.decryptTries,
-              lastError: bid.lastError,
-            }
-          : null,
-        picks: pick ? (JSON.parse(pick.picks) as number[]) : null,
-        confirmation: (conf?.decision as "confirm" | "object" | "timeout" | undefined) ?? null,
-      };
-    },
+    build: ({ lotId, companyId }) => buildOpeningBidder(db, lotId, companyId),
   };
 }

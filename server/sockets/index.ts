@@ -11,6 +11,7 @@ import { authenticateDevice } from "../devices/keys";
 import { deviceConnected, deviceDisconnected, deviceRoom } from "../devices/commands";
 import { AppError, toErrorBody, validationError } from "../errors";
 import type { HallIo, HallSocket } from "../live/hub";
+import { disconnectAfterEmit } from "../scale/redis";
 import { handlers, type Handler } from "./handlers";
 
 declare module "socket.io" {
@@ -38,60 +39,78 @@ export function wireSockets(io: HallIo, app: AppContext): void {
     }
   });
 
-  // A logged-out token's open sockets are told and dropped at once.
-  app.events.on("auth.tokenRevoked", ({ tokenId }) => {
+  // A logged-out token's open sockets are told and dropped at once (on every process: with Redis,
+  // the process that served the logout tells the others through the adapter).
+  const dropToken = (tokenId: string) => {
     for (const [, s] of io.sockets.sockets) {
       const p = s.data.principal as Principal | undefined;
       if (p?.kind === "user" && p.tokenId === tokenId) {
         s.emit("auth:expired", { reason: "logged out" });
-        s.disconnect(true);
+        disconnectAfterEmit(app, s);
       }
     }
+  };
+  app.events.on("auth.tokenRevoked", ({ tokenId }) => {
+    dropToken(tokenId);
+    if (app.redis) (io as unknown as { serverSideEmit(e: string, id: string): void }).serverSideEmit("hall:tokenRevoked", tokenId);
   });
+  if (app.redis) (io as unknown as { on(e: string, f: (id: string) => void): void }).on("hall:tokenRevoked", (id) => typeof id === "string" && dropToken(id));
+
+  // A hall holds thousands of device sockets: per socket there is no closure of ours but one
+  // timer (people's token expiry); one dispatcher and one disconnect listener serve every socket,
+  // and a socket's logger is made only when something is logged.
+  const expiries = new WeakMap<HallSocket, NodeJS.Timeout>();
+  const logOf = (socket: HallSocket) => {
+    const p = socket.data.principal;
+    return app.log.child({ socket: socket.id, who: p.kind === "user" ? p.username : p.code });
+  };
+
+  function onDisconnect(this: HallSocket): void {
+    const principal = this.data.principal;
+    const expiry = expiries.get(this);
+    if (expiry) clearTimeout(expiry);
+    if (principal.kind === "device") {
+      void deviceDisconnected(app, principal).catch((err: unknown) => logOf(this).warn({ err }, "device disconnect bookkeeping failed"));
+    }
+  }
+
+  // Every event from the contracts table: dispatch → typed ack. Unknown events get UNKNOWN_EVENT.
+  function onEvent(this: HallSocket, event: string, ...args: unknown[]): void {
+    const ack = args[args.length - 1];
+    if (typeof ack !== "function") return; // every event is request/response; without an ack there is no one to answer
+    const respond = ack as AnyAck;
+    if (!isClientEvent(event)) {
+      respond({ ok: false, error: { code: "UNKNOWN_EVENT", message: `Unknown event "${event}"` } });
+      return;
+    }
+    const socket = this;
+    dispatch(app, socket, eventLimiter, event, args.length > 1 ? args[0] : undefined).then(
+      (data) => respond({ ok: true, data }),
+      (err: unknown) => {
+        const body = toErrorBody(err);
+        if (body.code === "INTERNAL") logOf(socket).error({ err, event }, "event failed");
+        respond({ ok: false, error: body });
+      },
+    );
+  }
 
   io.on("connection", (socket: HallSocket) => {
     const principal = socket.data.principal;
-    const log = app.log.child({ socket: socket.id, who: principal.kind === "user" ? principal.username : principal.code });
-    let expiry: NodeJS.Timeout | undefined;
     if (principal.kind === "user") {
       const ms = Math.min(principal.expiresAt.getTime() - Date.now(), 2 ** 31 - 1);
-      expiry = setTimeout(() => {
-        socket.emit("auth:expired", { reason: "token expired" });
-        socket.disconnect(true);
-      }, ms);
+      expiries.set(
+        socket,
+        setTimeout(() => {
+          socket.emit("auth:expired", { reason: "token expired" });
+          disconnectAfterEmit(app, socket);
+        }, ms),
+      );
     } else {
       void socket.join(deviceRoom(principal.deviceId));
-      void deviceConnected(app, principal).catch((err: unknown) => log.error({ err }, "device connect bookkeeping failed"));
+      void deviceConnected(app, principal).catch((err: unknown) => logOf(socket).error({ err }, "device connect bookkeeping failed"));
     }
-    socket.on("disconnect", () => {
-      if (expiry) clearTimeout(expiry);
-      if (principal.kind === "device") {
-        void deviceDisconnected(app, principal).catch((err: unknown) => log.warn({ err }, "device disconnect bookkeeping failed"));
-      }
-    });
-
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (isClientEvent(event)) return;
-      const ack = args[args.length - 1];
-      if (typeof ack === "function") {
-        (ack as AnyAck)({ ok: false, error: { code: "UNKNOWN_EVENT", message: `Unknown event "${event}"` } });
-      }
-    });
-
-    for (const name of Object.keys(clientEvents) as ClientEventName[]) {
-      socket.on(name, async (...args: unknown[]) => {
-        const ack = args[args.length - 1];
-        if (typeof ack !== "function") return; // every event is request/response; without an ack there is no one to answer
-        const respond = ack as AnyAck;
-        try {
-          respond({ ok: true, data: await dispatch(app, socket, eventLimiter, name, args.length > 1 ? args[0] : undefined) });
-        } catch (err) {
-          const body = toErrorBody(err);
-          if (body.code === "INTERNAL") log.error({ err, event: name }, "event failed");
-          respond({ ok: false, error: body });
-        }
-      });
-    }
+    socket.on("disconnect", onDisconnect);
+    socket.onAny(onEvent);
   });
 }
 
