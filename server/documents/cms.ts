@@ -77,23 +77,26 @@ function derSetOf(items: Asn1[]): Asn1[] {
     .map((x) => x.node);
 }
 
-/**
- * Detached SignedData over `content`: signed attributes contentType,
- * signingTime, messageDigest (SHA-256); certificates = signer + chain.
- */
-export function buildDetachedSignedData(content: Uint8Array, signer: SignerMaterial, signingTime: Date): Buffer {
-  const certs: X509Certificate[] = [signer.cert, ...signer.chain];
-  const certNodes = certs.map((c, i) => parseExact(c.raw, i === 0 ? "certificate" : `chain certificate ${i}`));
-  const signerCert = certNodes[0];
-  if (!signerCert) throw new DocumentError("SIGNER_CERT_INVALID", "no certificate");
+/** Signed attributes contentType, signingTime, messageDigest (SHA-256 of `content`), in DER SET OF order. */
+export function signedAttributes(content: Uint8Array, signingTime: Date): Asn1[] {
   const digest = createHash("sha256").update(content).digest();
-  const attrs = derSetOf([
+  return derSetOf([
     seq(oid(OID.contentType), set(oid(OID.data))),
     seq(oid(OID.signingTime), set(time(signingTime))),
     seq(oid(OID.messageDigest), set(octets(digest))),
   ]);
-  // The signature covers the attributes encoded as a universal SET (RFC 5652 §5.4).
-  const signature = rsaSign("sha256", der(set(...attrs)), signer.key);
+}
+
+/** What the signer signs: the attributes encoded as a universal SET (RFC 5652 §5.4). */
+export const signedAttributesDer = (attrs: Asn1[]): Buffer => der(set(...attrs));
+
+/**
+ * ContentInfo(SignedData) around a finished RSA/SHA-256 `signature` over
+ * `signedAttributesDer(attrs)`; `certNodes` = signer's certificate first, then the chain.
+ */
+export function assembleSignedData(certNodes: Asn1[], attrs: Asn1[], signature: Uint8Array): Buffer {
+  const signerCert = certNodes[0];
+  if (!signerCert) throw new DocumentError("SIGNER_CERT_INVALID", "no certificate");
   const sha256 = seq(oid(OID.sha256), nul());
   const signerInfo = seq(
     int(1),
@@ -105,4 +108,17 @@ export function buildDetachedSignedData(content: Uint8Array, signer: SignerMater
   );
   const signedData = seq(int(1), set(sha256), seq(oid(OID.data)), ctx0(certNodes), set(signerInfo));
   return der(seq(oid(OID.signedData), ctx0([signedData])));
+}
+
+/**
+ * Detached SignedData over `content`: signed attributes contentType,
+ * signingTime, messageDigest (SHA-256); certificates = signer + chain.
+ */
+export function buildDetachedSignedData(content: Uint8Array, signer: SignerMaterial, signingTime: Date): Buffer {
+  const certs: X509Certificate[] = [signer.cert, ...signer.chain];
+  const certNodes = certs.map((c, i) => parseExact(c.raw, i === 0 ? "certificate" : `chain certificate ${i}`));
+  if (!certNodes[0]) throw new DocumentError("SIGNER_CERT_INVALID", "no certificate");
+  const attrs = signedAttributes(content, signingTime);
+  const signature = rsaSign("sha256", signedAttributesDer(attrs), signer.key);
+  return assembleSignedData(certNodes, attrs, signature);
 }

@@ -1,0 +1,88 @@
+// Site link health and the fault clock (远程异地评标). A site's link is up while
+// any device of its room is online (presence); a lost link starts the fault
+// clock: EVAL_FAULT_BEFORE_START_MINUTES before the evaluation began (left
+// sign-in), EVAL_FAULT_DURING_MINUTES during it. A restored link stops it. At
+// expiry (a timer, re-armed from the database at start-up) the streams refresh:
+// the wall shows it expired, a supervisor may seal the session.
+import { appendAudit } from "../audit/chain";
+import type { AppContext } from "../context";
+import { armClosedShown, changed, CLOSED_SHOWN_MS } from "./session";
+
+const system = { kind: "system" as const, id: "evaluation-links", role: "system" };
+const timerName = (sessionId: string, roomId: string) => `eval-fault:${sessionId}:${roomId}`;
+
+function armFault(app: AppContext, sessionId: string, roomId: string, endsAt: Date) {
+  app.timers.at(timerName(sessionId, roomId), endsAt, () => changed(app, sessionId));
+}
+
+/** Recomputes every site's link of live sessions (optionally one session); records changes. */
+export async function refreshLinks(app: AppContext, sessionId?: string): Promise<void> {
+  const sessions = await app.db.evalSession.findMany({ where: { status: { in: ["running", "paused"] }, ...(sessionId ? { id: sessionId } : {}) } });
+  for (const s of sessions) {
+    const sites = await app.db.evalSite.findMany({ where: { sessionId: s.id } });
+    let touched = false;
+    for (const site of sites) {
+      const devices = await app.db.device.findMany({ where: { roomId: site.roomId, revokedAt: null }, select: { id: true } });
+      const up = devices.some((d) => app.presence.isOnline(d.id));
+      if ((site.link === "up") === up) continue;
+      const now = new Date();
+      const minutes = s.beganAt ? app.config.evaluation.faultDuringMinutes : app.config.evaluation.faultBeforeStartMinutes;
+      const fault = up
+        ? { faultKind: null, faultSince: null, faultEndsAt: null }
+        : { faultKind: s.beganAt ? "during" : "before-start", faultSince: now, faultEndsAt: new Date(now.getTime() + minutes * 60_000) };
+      const moved = await app.db.$transaction(async (tx) => {
+        const { count } = await tx.evalSite.updateMany({ where: { sessionId: s.id, roomId: site.roomId, link: site.link }, data: { link: up ? "up" : "down", linkChangedAt: now, ...fault } });
+        if (count !== 1) return false;
+        await appendAudit(tx, { actor: system, action: up ? "evaluation.linkRestored" : "evaluation.linkLost", target: `evaluation:${s.id}`, payload: { roomId: site.roomId, ...(up ? {} : { clock: fault.faultKind, endsAt: fault.faultEndsAt!.toISOString() }) } });
+        return true;
+      });
+      if (!moved) continue;
+      touched = true;
+      if (up) app.timers.cancel(timerName(s.id, site.roomId));
+      else armFault(app, s.id, site.roomId, fault.faultEndsAt!);
+    }
+    if (touched || sessionId) await changed(app, s.id);
+  }
+}
+
+/** Presence of a device in a session's room moved: links and terminal flags refresh. */
+export function wireEvaluationLinks(app: AppContext): void {
+  let pending: NodeJS.Timeout | undefined;
+  const rooms = new Set<string>();
+  app.events.on("device.presenceChanged", ({ roomId }) => {
+    rooms.add(roomId);
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      const touched = [...rooms];
+      rooms.clear();
+      void (async () => {
+        const sites = await app.db.evalSite.findMany({ where: { roomId: { in: touched } }, select: { sessionId: true } });
+        const ids = new Set(sites.map((x) => x.sessionId));
+        const live = await app.db.evalSession.findMany({ where: { id: { in: [...ids] }, status: { in: ["running", "paused"] } }, select: { id: true } });
+        for (const s of live) {
+          await refreshLinks(app, s.id);
+        }
+      })().catch((err: unknown) => app.log.error({ err }, "evaluation link refresh failed"));
+    }, 100);
+  });
+  app.events.on("experts.drawChanged", async ({ drawId }) => {
+    try {
+      const live = await app.db.evalSession.findMany({ where: { drawId, status: { in: ["running", "paused"] } }, select: { id: true } });
+      for (const s of live) await changed(app, s.id);
+    } catch (err) {
+      app.log.error({ err, drawId }, "evaluation refresh after a draw change failed");
+    }
+  });
+}
+
+/** At start-up: every running fault clock is armed again. */
+export async function armEvaluationTimers(app: AppContext): Promise<void> {
+  const sites = await app.db.evalSite.findMany({ where: { link: "down", faultEndsAt: { not: null } } });
+  for (const x of sites) {
+    const s = await app.db.evalSession.findUnique({ where: { id: x.sessionId }, select: { status: true } });
+    if (s && (s.status === "running" || s.status === "paused")) armFault(app, x.sessionId, x.roomId, x.faultEndsAt!);
+  }
+  // Sessions closed a moment ago still shown in their rooms: their screens go back to idle on time.
+  const closed = await app.db.evalSession.findMany({ where: { status: "closed", closedAt: { gt: new Date(Date.now() - CLOSED_SHOWN_MS) } }, select: { id: true, closedAt: true } });
+  for (const s of closed) armClosedShown(app, s.id, s.closedAt!);
+}

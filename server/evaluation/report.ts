@@ -1,0 +1,243 @@
+// The evaluation report (评标报告): a Chinese PDF with the committee (names
+// unsealed now), the opening summary, the qualification table, each expert's
+// scores, the price scores with formula and inputs, the aggregated table, the
+// candidates, dissent, outlier reasons and clarifications. Made unsigned when
+// the report step begins; each expert then signs it (incremental), then the platform.
+import { categoryNames, type Category } from "@contracts/opening";
+import type { PriceScores, QualificationResultRow, ResultRow, Sheet } from "@contracts/evaluation";
+import { fenToYuan } from "@contracts/money";
+import type { AppContext } from "../context";
+import { formatShanghai, renderPdf, type PdfBlock } from "../documents";
+import { loadBidders, loadSession, membersWithPicks } from "./session";
+import { sheetTotals } from "./compute";
+
+const methodNames: Record<string, string> = { comprehensive: "综合评估法", "lowest-evaluated-price": "经评审的最低投标价法" };
+
+export async function makeReport(app: AppContext, sessionId: string): Promise<Uint8Array> {
+  const { s, t } = await loadSession(app.db, sessionId);
+  const lot = await app.db.lot.findUniqueOrThrow({ where: { id: s.lotId }, include: { project: true } });
+  const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
+  const bidders = await loadBidders(app.db, s.lotId);
+  const nameOf = new Map(bidders.map((b) => [b.companyId, b.companyName]));
+  const all = await membersWithPicks(app.db, sessionId);
+  const experts = new Map((await app.db.expert.findMany({ where: { id: { in: all.map((x) => x.m.expertId) } } })).map((e) => [e.id, e]));
+  const rooms = new Map((await app.db.room.findMany()).map((r) => [r.id, r]));
+  const sites = await app.db.evalSite.findMany({ where: { sessionId } });
+  const expertName = (memberId: string) => {
+    const m = all.find((x) => x.m.id === memberId)?.m;
+    return m ? (experts.get(m.expertId)?.name ?? "") : "";
+  };
+  const seatOf = (memberId: string) => all.find((x) => x.m.id === memberId)?.m.seat ?? 0;
+  const subs = await app.db.evalSubmission.findMany({ where: { sessionId, supersededAt: null }, orderBy: { submittedAt: "asc" } });
+  const allSubs = await app.db.evalSubmission.findMany({ where: { sessionId }, orderBy: { submittedAt: "asc" } });
+  const conflicts = await app.db.evalConflict.findMany({ where: { sessionId }, orderBy: { at: "asc" } });
+  const dissents = await app.db.evalDissent.findMany({ where: { sessionId }, orderBy: { at: "asc" } });
+  const clar = await app.db.evalClarification.findMany({ where: { sessionId }, orderBy: { askedAt: "asc" } });
+  const requests = await app.db.evalRequest.findMany({ where: { sessionId, kind: "correction", state: "approved" }, orderBy: { requestedAt: "asc" } });
+  const qual = s.qualification ? (JSON.parse(s.qualification) as QualificationResultRow[]) : [];
+  const price = s.priceScores ? (JSON.parse(s.priceScores) as PriceScores | null) : null;
+  const result = s.result ? (JSON.parse(s.result) as ResultRow[]) : [];
+  const candidates = s.candidates ? (JSON.parse(s.candidates) as ResultRow[]) : [];
+  const chair = s.chairMemberId ? expertName(s.chairMemberId) : "—";
+  const active = all.filter((x) => x.m.state !== "recused");
+  const places = t.rounding.places;
+
+  const blocks: PdfBlock[] = [
+    {
+      kind: "keyValue",
+      items: [
+        { key: "项目名称", value: lot.project.name },
+        { key: "项目编号", value: lot.project.code },
+        { key: "标段", value: `${lot.name}（${lot.code}）` },
+        { key: "交易类别", value: categoryNames[lot.project.category as Category] ?? lot.project.category },
+        { key: "招标人", value: lot.project.ownerName },
+        { key: "评标办法", value: methodNames[t.method] ?? t.method },
+        { key: "评标地点", value: sites.map((x) => `${rooms.get(x.roomId)?.name ?? x.roomId}（${x.role === "main" ? "主场" : "副场"}，${rooms.get(x.roomId)?.city ?? ""}）`).join("；") },
+        { key: "评标开始", value: formatShanghai(s.startedAt) },
+        { key: "评标委员会组长", value: chair },
+        { key: "计分规则", value: `得分保留 ${places} 位小数，四舍五入；${t.aggregation.trim ? `评委人数不少于 ${t.aggregation.minForTrim} 人时去掉一个最高分和一个最低分后取算术平均` : "取全体评委算术平均"}` },
+      ],
+    },
+    { kind: "heading", text: "一、评标委员会", level: 2 },
+    {
+      kind: "table",
+      columns: [
+        { header: "席位", width: 0.08, align: "center" },
+        { header: "姓名", width: 0.15 },
+        { header: "工作单位", width: 0.32 },
+        { header: "评标地点", width: 0.25 },
+        { header: "备注", width: 0.2 },
+      ],
+      rows: all.map(({ m }) => {
+        const e = experts.get(m.expertId);
+        const note = m.state === "recused" ? "申报回避，已退出" : m.replacesId ? `替补席位 ${seatOf(m.replacesId)}` : s.chairMemberId === m.id ? "组长" : "";
+        return [String(m.seat), e?.name ?? "", e?.employerName ?? "", rooms.get(m.roomId)?.name ?? "", note];
+      }),
+    },
+  ];
+  if (conflicts.length) {
+    blocks.push({
+      kind: "table",
+      caption: "回避申报",
+      columns: [
+        { header: "席位", width: 0.1, align: "center" },
+        { header: "专家", width: 0.15 },
+        { header: "投标人", width: 0.3 },
+        { header: "回避理由", width: 0.45 },
+      ],
+      rows: conflicts.map((c) => [String(seatOf(c.memberId)), expertName(c.memberId), nameOf.get(c.companyId) ?? "", c.reason]),
+    });
+  }
+  blocks.push(
+    { kind: "heading", text: "二、开标情况", level: 2 },
+    {
+      kind: "table",
+      caption: "开标一览（金额单位：元）",
+      columns: [
+        { header: "序号", width: 0.1, align: "center" },
+        { header: "投标人", width: 0.6 },
+        { header: "投标报价", width: 0.3, align: "right" },
+      ],
+      rows: bidders.map((b, i) => [String(i + 1), b.companyName, fenToYuan(b.priceFen)]),
+    },
+    { kind: "heading", text: "三、资格审查", level: 2 },
+    {
+      kind: "table",
+      columns: [
+        { header: "投标人", width: 0.25 },
+        ...t.qualification.map((c) => ({ header: c.label, width: 0.55 / t.qualification.length, align: "center" as const })),
+        { header: "结论", width: 0.2, align: "center" },
+      ],
+      rows: qual.map((q) => [q.companyName, ...q.criteria.map((c) => `${c.passed ? "通过" : "不通过"}（${c.pass}:${c.fail}）`), q.qualified ? "合格" : "不合格"]),
+    },
+  );
+  const failReasons = qual.flatMap((q) =>
+    q.criteria.flatMap((c) => [...new Set(c.reasons)].map((r) => `${q.companyName}｜${c.criterion}：${r}（${c.reasons.filter((x) => x === r).length} 位评委）`)),
+  );
+  if (failReasons.length) blocks.push({ kind: "paragraph", text: `不通过理由：\n${failReasons.join("\n")}` });
+
+  const scoring = subs.filter((x) => x.step === "scoring");
+  if (t.method === "comprehensive") {
+    const qualified = qual.filter((q) => q.qualified);
+    blocks.push(
+      { kind: "heading", text: "四、详细评审：各评委打分", level: 2 },
+      {
+        kind: "table",
+        caption: "各评委评分合计（不含价格分）",
+        columns: [
+          { header: "评委", width: 0.2 },
+          ...qualified.map((q) => ({ header: q.companyName, width: 0.8 / Math.max(1, qualified.length), align: "right" as const })),
+        ],
+        rows: scoring.map((x) => {
+          const totals = sheetTotals(JSON.parse(x.sheet) as { rows: { companyId: string; score: number }[] });
+          return [`${seatOf(x.memberId)} ${expertName(x.memberId)}`, ...qualified.map((q) => totals.get(q.companyId)?.round(2) ?? "—")];
+        }),
+      },
+    );
+    for (const q of qualified) {
+      blocks.push({
+        kind: "table",
+        caption: `${q.companyName}：分项得分`,
+        columns: [
+          { header: "评委", width: 0.2 },
+          ...t.criteria.map((c) => ({ header: `${c.label}（${c.max}）`, width: 0.8 / t.criteria.length, align: "right" as const })),
+        ],
+        rows: scoring.map((x) => {
+          const sheet = JSON.parse(x.sheet) as Sheet;
+          return [expertName(x.memberId), ...t.criteria.map((c) => {
+            const r = sheet.step === "scoring" ? sheet.rows.find((y) => y.companyId === q.companyId && y.criterion === c.key) : undefined;
+            return r ? r.score.toFixed(2) : "—";
+          })];
+        }),
+      });
+    }
+  }
+  if (price) {
+    blocks.push(
+      { kind: "heading", text: "五、价格分", level: 2 },
+      { kind: "paragraph", text: `计算公式：${price.formula}` },
+      { kind: "paragraph", text: `输入：${Object.entries(price.inputs).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join("，") : v}`).join("；")}` },
+      { kind: "paragraph", text: `评标基准价：${price.base}；舍入：保留 ${price.rounding.places} 位小数，四舍五入` },
+      {
+        kind: "table",
+        columns: [
+          { header: "投标人", width: 0.25 },
+          { header: "投标报价（元）", width: 0.15, align: "right" },
+          { header: "价格分", width: 0.1, align: "right" },
+          { header: "计算过程", width: 0.5 },
+        ],
+        rows: price.lines.map((l) => [l.companyName, fenToYuan(l.priceFen), l.score, l.working]),
+      },
+    );
+  }
+  blocks.push(
+    { kind: "heading", text: "六、评审结果汇总及排序", level: 2 },
+    t.method === "comprehensive"
+      ? {
+          kind: "table",
+          columns: [
+            { header: "排名", width: 0.07, align: "center" },
+            { header: "投标人", width: 0.23 },
+            { header: "评委评分（汇总）", width: 0.12, align: "right" },
+            { header: "价格分", width: 0.1, align: "right" },
+            { header: "总分", width: 0.1, align: "right" },
+            { header: "汇总计算", width: 0.38 },
+          ],
+          rows: result.map((r) => [String(r.rank), r.companyName, r.expertScore ?? "—", r.priceScore ?? "—", r.total, r.expertWorking ?? ""]),
+        }
+      : {
+          kind: "table",
+          columns: [
+            { header: "排名", width: 0.1, align: "center" },
+            { header: "投标人", width: 0.4 },
+            { header: "投标报价（元）", width: 0.25, align: "right" },
+            { header: "评标价（元）", width: 0.25, align: "right" },
+          ],
+          rows: result.map((r) => [String(r.rank), r.companyName, fenToYuan(r.priceFen), r.total]),
+        },
+    { kind: "heading", text: "七、推荐中标候选人", level: 2 },
+    {
+      kind: "table",
+      columns: [
+        { header: "推荐顺序", width: 0.15, align: "center" },
+        { header: "投标人", width: 0.45 },
+        { header: "投标报价（元）", width: 0.2, align: "right" },
+        { header: t.method === "comprehensive" ? "总分" : "评标价（元）", width: 0.2, align: "right" },
+      ],
+      rows: candidates.map((r) => [`第 ${r.rank} 名`, r.companyName, fenToYuan(r.priceFen), r.total]),
+    },
+    { kind: "heading", text: "八、偏离说明、澄清与不同意见", level: 2 },
+  );
+  const outliers = scoring.flatMap((x) => (JSON.parse(x.outlierReasons) as { companyId: string; reason: string }[]).map((o) => [`${seatOf(x.memberId)} ${expertName(x.memberId)}`, nameOf.get(o.companyId) ?? "", o.reason]));
+  blocks.push(
+    outliers.length
+      ? { kind: "table", caption: `评分偏离（超出其他评委平均分 ±${Math.round(Number(t.outlierLimit) * 1000) / 10}%）的书面说明`, columns: [{ header: "评委", width: 0.2 }, { header: "投标人", width: 0.3 }, { header: "说明", width: 0.5 }], rows: outliers }
+      : { kind: "paragraph", text: "评分偏离说明：无。" },
+    clar.length
+      ? {
+          kind: "table",
+          caption: "澄清",
+          columns: [{ header: "投标人", width: 0.2 }, { header: "问题", width: 0.35 }, { header: "答复", width: 0.3 }, { header: "答复时间", width: 0.15 }],
+          rows: clar.map((c) => [nameOf.get(c.companyId) ?? "", c.question, c.answer ?? "（未答复）", c.answeredAt ? formatShanghai(c.answeredAt) : "—"]),
+        }
+      : { kind: "paragraph", text: "澄清：无。" },
+    dissents.length
+      ? { kind: "table", caption: "不同意见", columns: [{ header: "评委", width: 0.2 }, { header: "意见及理由", width: 0.8 }], rows: dissents.map((d) => [`${seatOf(d.memberId)} ${expertName(d.memberId)}`, d.text]) }
+      : { kind: "paragraph", text: "不同意见：无。" },
+  );
+  if (requests.length) {
+    blocks.push({ kind: "paragraph", text: `更正记录（组长提出、监督人员同意）：\n${requests.map((r) => `席位 ${r.memberId ? seatOf(r.memberId) : "—"}，${r.step}：${r.reason}`).join("\n")}` });
+  }
+  const versions = allSubs.filter((x) => x.version > 1).length;
+  blocks.push(
+    { kind: "paragraph", text: `本报告由电子开评标系统生成，评委逐一电子签名后由平台电子签章。评委签名时拒绝签字且未说明理由的，视为同意评标结果。提交记录 ${allSubs.length} 份（其中更正 ${versions} 份）。生成时间：${formatShanghai(new Date())}。` },
+    { kind: "signatures", title: "评标委员会成员签字", signers: active.map(({ m }) => ({ role: `评委（席位 ${m.seat}）`, name: experts.get(m.expertId)?.name ?? "" })), columns: 3 },
+  );
+  return renderPdf({
+    title: "评标报告",
+    orientation: "portrait",
+    metadata: { subject: `${lot.project.name} ${lot.name} 评标报告`, author: center.name, keywords: ["评标报告"] },
+    footerText: `项目编号：${lot.project.code}  标段：${lot.code}`,
+    blocks,
+  });
+}
