@@ -56,11 +56,14 @@ describe("authorization matrix", () => {
       }
     }
     expect(pairs).toBe(Object.keys(clientEvents).length * callers.length);
+    console.log(`[authz] socket events: ${Object.keys(clientEvents).length} events × ${callers.length} callers = ${pairs} pairs`);
     expect(await dbFingerprint(t.app.db, { live: false })).toBe(before);
   });
 
   it("HTTP routes: refused with 401/403 exactly for the audiences not listed; every route exists", async () => {
     const before = await dbFingerprint(t.app.db, { live: false });
+    const withToken = callers.filter((x) => x.token).length;
+    console.log(`[authz] HTTP routes: ${Object.keys(routes).length} routes × ${withToken + 1} callers (anonymous + ${withToken} roles) = ${Object.keys(routes).length * (withToken + 1)} pairs`);
     for (const [name, r] of Object.entries(routes)) {
       const path = r.path.replace(/:[A-Za-z]+/g, "no-such-id");
       const anon = await fetch(t.url + path, { method: r.method, headers: { "content-type": "application/json" }, body: r.method === "GET" ? undefined : "[]" });

@@ -87,7 +87,7 @@ describe(`fuzzing ${TOTAL} payloads`, () => {
     const one = async (i: number) => {
       if (rnd() < httpShare) {
         const [name, r] = routeList[Math.floor(rnd() * routeList.length)]!;
-        const path = r.path.replace(/:[A-Za-z]+/g, () => encodeURIComponent((JSON.stringify(randomValue(rnd)) ?? "x").slice(0, 60) || "x"));
+        const path = r.path.replace(/:[A-Za-z]+/g, () => encodeURIComponent(Array.from(JSON.stringify(randomValue(rnd)) ?? "x").slice(0, 60).join("") || "x"));
         const token = tokens[Math.floor(rnd() * tokens.length)];
         const body = r.method === "GET" ? undefined : rnd() < 0.1 ? "{not json" : JSON.stringify(payloadFor(r.input, rnd));
         const res = await fetch(t.url + path, { method: r.method, headers: { authorization: `Bearer ${token}`, "content-type": r.body === "raw" ? "application/octet-stream" : "application/json" }, body });
