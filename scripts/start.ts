@@ -1,13 +1,16 @@
 // `npm start`: validate the config, apply the committed migrations, seed the
-// demo center on first run, build the client if no build exists, then serve.
+// demo center on first run (rooms, devices, people, and through the app's own
+// commands the expert pool, the statistics ledger and an open tender), build the
+// client if no build exists, then serve.
 // `--no-build` (used by `npm run dev`) skips the client build: Vite serves it.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../server/config";
-import { createDb } from "../server/db";
-import { DEMO_PASSWORD, demoUsers, seedDemo, type DemoDevice } from "../server/seed/demo";
+import { DEMO_PASSWORD, demoUsers, type DemoDevice } from "../server/seed/demo";
+import { DEMO_PROJECT_CODE } from "../server/seed/content";
+import { seedOnStart } from "../server/seed/start";
 import { main } from "../server/main";
 
 const require = createRequire(import.meta.url);
@@ -32,10 +35,8 @@ async function start() {
   });
 
   const devicesFile = join(config.dataDir, "demo-devices.json");
-  const db = createDb(config.databaseUrl);
-  const seeded = await seedDemo(db);
-  await db.$disconnect();
-  if (seeded) writeFileSync(devicesFile, JSON.stringify(seeded.devices, null, 2), { mode: 0o600 });
+  const seeded = await seedOnStart(config);
+  if (seeded) console.log(`[start] ${seeded.message}`);
 
   if (!process.argv.includes("--no-build") && !existsSync(join(config.clientDist, "index.html"))) {
     console.log("[start] building the client (first run)…");
@@ -61,6 +62,14 @@ async function start() {
       lines.push(`  ${d.code.padEnd(8)} ${d.name}: ${url}/screen#key=${d.key}`);
     }
   }
+  lines.push(
+    "",
+    "Try first:",
+    `  bidder / bidder2 / bidder3  seal and submit a bid on the open tender ${DEMO_PROJECT_CODE} before its deadline`,
+    "  agent                       run the opening in room K01, request an expert draw for P01 + Y01",
+    "  admin                       the expert pool (120 synthetic experts), devices, 交易统计 2018-01-01 … 2018-06-30",
+    "  supervisor                  the monitoring wall, draws, the audit trail",
+  );
   console.log(lines.join("\n") + "\n");
 }
 

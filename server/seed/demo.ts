@@ -1,13 +1,20 @@
 // The demo trading center seeded by `npm start` on first run: an opening hall
 // (projector, entrance board, two bidder terminals, a monitoring wall), an
 // evaluation room with 7 expert terminals, an off-site evaluation room in
-// another city with 3 terminals, and one user per role.
+// another city with 3 terminals, and one user per role. With the app's context
+// (`npm start` passes it; test apps leave it out unless they ask) the demo's
+// content follows: specialty tree, expert pool, statistics ledger and an open
+// tender (server/seed/content.ts).
 import { creditCodeCheckChar } from "@contracts/ids";
 import type { DeviceKind, Role } from "@contracts/common";
 import { appendAudit } from "../audit/chain";
 import { hashPassword } from "../auth/password";
 import type { Db } from "../db";
 import { hashDeviceKey, newDeviceKey } from "../devices/keys";
+import type { AppContext } from "../context";
+import { CONTENT_PLANNED, demoContentPending, seedDemoContent, type DemoContent } from "./content";
+
+export { demoContentPending, type DemoContent } from "./content";
 
 export const DEMO_PASSWORD = "Demo@2026";
 
@@ -40,9 +47,36 @@ export interface DemoDevice {
 
 const credit = (first17: string) => first17 + creditCodeCheckChar(first17);
 
-/** Seeds once; returns null when a center already exists. */
-export async function seedDemo(db: Db): Promise<{ devices: DemoDevice[] } | null> {
-  if ((await db.center.count()) > 0) return null;
+export interface SeedDemoOptions {
+  /**
+   * The app's context: the demo's content (experts, ledger, open tender) is seeded too,
+   * through the domains' commands. Without it only the center, rooms, devices and people.
+   */
+  app?: AppContext;
+  /** Called as soon as the center is committed (before the content): the device keys exist only here. */
+  onDevices?: (devices: DemoDevice[]) => void;
+  /** "Now" for the open tender's deadline (tests). */
+  now?: number;
+}
+
+export interface SeedDemoResult {
+  /** The devices made now (empty when the center was already there and only the content was finished). */
+  devices: DemoDevice[];
+  /** What the content steps did (null: not asked for, or not planned for this database). */
+  content: DemoContent | null;
+}
+
+/**
+ * Seeds once; returns null when there was nothing to do. The center is one transaction. With `app`,
+ * the content follows step by step (each skipped when done), and a start after an interrupted seed
+ * finishes it: the center's transaction records that content is planned, and the open tender,
+ * made last, marks it complete. A database seeded without content never gets it later.
+ */
+export async function seedDemo(db: Db, opts: SeedDemoOptions = {}): Promise<SeedDemoResult | null> {
+  if ((await db.center.count()) > 0) {
+    if (!opts.app || !(await demoContentPending(db))) return null;
+    return { devices: [], content: await seedDemoContent(opts.app, opts.now) };
+  }
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const devices: DemoDevice[] = [];
   await db.$transaction(async (tx) => {
@@ -91,6 +125,15 @@ export async function seedDemo(db: Db): Promise<{ devices: DemoDevice[] } | null
       target: `center:${center.id}`,
       payload: { rooms: Object.values(rooms).map((r) => r.code), devices: devices.map((d) => d.code) },
     });
+    if (opts.app) {
+      await appendAudit(tx, {
+        actor: { kind: "system", id: "seed", role: "system" },
+        action: CONTENT_PLANNED,
+        target: `center:${center.id}`,
+        payload: { steps: ["specialties", "experts", "ledger", "project"] },
+      });
+    }
   });
-  return { devices };
+  opts.onDevices?.(devices);
+  return { devices, content: opts.app ? await seedDemoContent(opts.app, opts.now) : null };
 }
