@@ -9,7 +9,7 @@ export type DeviceSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export interface DeviceSocketOptions {
   /** Default ["websocket"]: hall PCs sit on the LAN; add "polling" behind hostile proxies. */
   transports?: ("websocket" | "polling")[];
-  /** Socket.IO's own reconnection (network failures). Default on, forever, 0.5 s → 30 s with jitter. */
+  /** Socket.IO's own reconnection (network failures). Default on, forever, 0.5 s → 1.5 s with ±50 % jitter (back within ~2 s of a server restart). */
   reconnection?: boolean;
   reconnectionDelayMs?: number;
   reconnectionDelayMaxMs?: number;
@@ -32,7 +32,7 @@ export function deviceSocket(url: string, deviceKey: string, opts: DeviceSocketO
     reconnection: opts.reconnection ?? true,
     reconnectionAttempts: Infinity,
     reconnectionDelay: opts.reconnectionDelayMs ?? 500,
-    reconnectionDelayMax: opts.reconnectionDelayMaxMs ?? 30_000,
+    reconnectionDelayMax: opts.reconnectionDelayMaxMs ?? 1_500,
     randomizationFactor: 0.5,
   });
 }
