@@ -34,7 +34,11 @@ import { openingCompanyStream, openingStream } from "./opening/views";
 import { armAllTimers } from "./opening/session";
 import { ExpertsRuntime } from "./experts/runtime";
 import { armExpertTimers } from "./experts/draws";
+import { resendUnsentInvitations } from "./experts/resend";
 import { expertDrawStream } from "./experts/views";
+import { RedisLink } from "./scale/redis";
+import { evaluationStreams } from "./evaluation/views";
+import { armEvaluationTimers, wireEvaluationLinks } from "./evaluation/links";
 
 export interface App {
   http: HttpServer;
@@ -73,11 +77,19 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     // A dropped device is noticed within ~8 s (the wall must show it offline within 10 s).
     pingInterval: 4_000,
     pingTimeout: 4_000,
+    // Several processes: missed events are replayed on reconnection to any process (Redis streams adapter).
+    ...(config.redis ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false } } : {}),
   });
+  const redis = config.redis ? new RedisLink(config.redis.url, config.redis.prefix, log.child({ mod: "redis" })) : null;
+  if (redis) {
+    await redis.connect();
+    redis.attachAdapter(io);
+  }
 
   const events = new DomainEventBus();
   const presence = new PresenceRegistry(config.deviceSilenceMs);
-  const hub = new LiveHub(db, io, log.child({ mod: "live" }), config.live);
+  if (redis) presence.share(redis, log.child({ mod: "presence" }));
+  const hub = new LiveHub(db, io, log.child({ mod: "live" }), { ...config.live, shared: !!config.redis });
   const ctx: AppContext = {
     config,
     db,
@@ -86,12 +98,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     hub,
     io,
     presence,
-    throttle: new LoginThrottle(config.login.maxFailures, config.login.blockSeconds),
+    throttle: new LoginThrottle(config.login.maxFailures, config.login.blockSeconds, redis),
     pki: loadOrCreatePlatformPki(config.platformDir),
     box: new SecretBox(config.appSecret),
-    timers: new Timers(log.child({ mod: "timers" })),
+    timers: new Timers(log.child({ mod: "timers" }), db, { nodeId: redis?.nodeId }),
     escrow: new EscrowDesk(),
     experts: new ExpertsRuntime(config, log),
+    redis,
     dirs: { bids: join(config.dataDir, "bids"), records: join(config.dataDir, "records") },
   };
 
@@ -102,6 +115,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   hub.register(openingStream(db));
   hub.register(openingCompanyStream(db));
   hub.register(expertDrawStream(db));
+  for (const k of evaluationStreams(db, presence)) hub.register(k);
   wireBroadcaster(events, hub, log);
   wireSockets(io, ctx);
 
@@ -121,6 +135,9 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   armMidnight();
   await armAllTimers(ctx);
   await armExpertTimers(ctx);
+  await resendUnsentInvitations(ctx); // invitations a killed process committed but never sent
+  wireEvaluationLinks(ctx);
+  await armEvaluationTimers(ctx);
 
   let closed = false;
   return {
@@ -131,15 +148,37 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     async close() {
       if (closed) return;
       closed = true;
+      // Each step is bounded: a close never hangs on a stuck peer (a Redis call that never
+      // returns, a client that keeps its HTTP connection open); what overran is logged.
+      const step = (name: string, work: Promise<unknown>, ms = 5_000) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            log.warn({ step: name, ms }, "close: step overran, going on");
+            resolve();
+          }, ms);
+          timer.unref();
+          work.then(
+            () => (clearTimeout(timer), resolve()),
+            (err: unknown) => (clearTimeout(timer), log.warn({ step: name, err }, "close: step failed, going on"), resolve()),
+          );
+        });
       ctx.timers.close();
+      await step("timers", ctx.timers.settled());
       ctx.experts.close();
       stopSweeper();
-      await hub.close();
+      await step("hub", hub.close());
       io.disconnectSockets(true);
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+      await step("socket.io", new Promise<void>((resolve) => io.close(() => resolve())));
+      if (http.listening) {
+        const closing = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeIdleConnections();
+        await step("http", closing, 2_000);
+        http.closeAllConnections();
+      }
       events.removeAll();
-      await db.$disconnect();
+      await step("presence", presence.close());
+      await step("redis", redis?.close() ?? Promise.resolve());
+      await step("database", db.$disconnect());
     },
   };
 }

@@ -32,6 +32,13 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(file:.+|postgres(ql)?:\/\/.+)$/, 'must start with "file:" (SQLite) or "postgresql://"')
     .optional(),
+  /** Optional: several processes share Socket.IO, presence, throttles and rate limits through Redis. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'must start with "redis://" or "rediss://"')
+    .optional(),
+  /** Prefix of every Redis key this deployment uses (several halls may share one Redis). */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/, "must be 1–64 letters, digits or _:.-").default("hall"),
   /** Secret for data encrypted at rest (e.g. expert ID numbers). Required in production; ≥ 32 chars. */
   APP_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TOKEN_TTL_MINUTES: intFrom(8 * 60, 1, 60 * 24 * 30),
@@ -84,6 +91,13 @@ const EnvSchema = z.object({
   /** Government procurement: the draw may happen at most this many working days before the evaluation. */
   EXPERT_PROCUREMENT_DRAW_WORKDAYS: intFrom(2, 0, 30),
   EXPERT_IMPORT_MAX_MB: intFrom(200, 1, 4096),
+  /** JSON file of public holidays and make-up working days per year (server/experts/holidays.ts); 2026 is built in. */
+  EXPERT_HOLIDAYS_FILE: z.string().min(1).optional(),
+  // ── evaluation (评标); see server/evaluation ──
+  /** Fault clock for a lost link to a site before the evaluation starts (minutes). */
+  EVAL_FAULT_BEFORE_START_MINUTES: intFrom(120, 1, 7 * 24 * 60),
+  /** Fault clock for a lost link during the evaluation (minutes). */
+  EVAL_FAULT_DURING_MINUTES: intFrom(240, 1, 7 * 24 * 60),
 });
 
 export interface Config {
@@ -92,6 +106,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string;
+  /** Set: several processes (see docs/architecture.md, Scale-out). */
+  redis: { url: string; prefix: string } | null;
   appSecret: string;
   tokenTtlMs: number;
   login: { maxFailures: number; blockSeconds: number };
@@ -103,6 +119,7 @@ export interface Config {
   platformDir: string;
   trustProxy: boolean;
   experts: ExpertsConfig;
+  evaluation: { faultBeforeStartMinutes: number; faultDuringMinutes: number };
 }
 
 export interface ExpertsConfig {
@@ -124,6 +141,7 @@ export interface ExpertsConfig {
   };
   procurementDrawWorkdays: number;
   importMaxBytes: number;
+  holidaysFile?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `file:${join(dataDir, "hall.db")}`,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null,
     appSecret: e.APP_SECRET ?? devSecret(dataDir),
     tokenTtlMs: e.TOKEN_TTL_MINUTES * 60_000,
     login: { maxFailures: e.LOGIN_MAX_FAILURES, blockSeconds: e.LOGIN_BLOCK_SECONDS },
@@ -184,7 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       procurementDrawWorkdays: e.EXPERT_PROCUREMENT_DRAW_WORKDAYS,
       importMaxBytes: e.EXPERT_IMPORT_MAX_MB * 1024 * 1024,
+      holidaysFile: e.EXPERT_HOLIDAYS_FILE,
     },
+    evaluation: { faultBeforeStartMinutes: e.EVAL_FAULT_BEFORE_START_MINUTES, faultDuringMinutes: e.EVAL_FAULT_DURING_MINUTES },
   };
 }
 

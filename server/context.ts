@@ -11,6 +11,7 @@ import type { SecretBox } from "./platform/secrets";
 import type { Timers } from "./timers";
 import type { EscrowDesk } from "./opening/escrow";
 import type { ExpertsRuntime } from "./experts/runtime";
+import type { RedisLink } from "./scale/redis";
 
 export interface AppContext {
   config: Config;
@@ -27,6 +28,8 @@ export interface AppContext {
   escrow: EscrowDesk;
   /** Experts: notifier (swappable in tests), ID hasher, pool reader with the draw's bucket cache. */
   experts: ExpertsRuntime;
+  /** Redis when REDIS_URL is set (several processes), else null. */
+  redis: RedisLink | null;
   /** Where sealed bids, decrypted bids and records are kept. */
   dirs: { bids: string; records: string };
 }

@@ -14,6 +14,10 @@ export interface DomainEvents {
   "opening.changed": { lotId: string; roomId: string; companyIds?: string[] };
   /** An expert draw changed (committed, drawn, an answer, a replacement, a sign-in, cancelled). */
   "experts.drawChanged": { drawId: string };
+  /** An evaluation session changed (step, sign-in, a submission, link health, …): every stream of it. */
+  "evaluation.changed": { sessionId: string; roomIds: string[]; companyIds?: string[] };
+  /** Only one expert's own terminal state changed (a draft keystroke). */
+  "evaluation.memberChanged": { sessionId: string; memberId: string };
 }
 
 export class DomainEventBus {

@@ -18,6 +18,7 @@ import {
 import { Empty } from "./auth";
 import { openingEvents } from "./opening-events";
 import { expertEvents } from "./experts-events";
+import { evaluationEvents } from "./evaluation-events";
 import { ev, type EventContract } from "./event-contract";
 
 export type { EventContract };
@@ -63,6 +64,7 @@ export const clientEvents = {
   }),
   ...openingEvents,
   ...expertEvents,
+  ...evaluationEvents,
 } as const satisfies Record<string, EventContract>;
 
 export type ClientEventName = keyof typeof clientEvents;

@@ -9,6 +9,7 @@ import { openingRoutes } from "./opening-routes";
 import { deviceRoutes } from "./devices-routes";
 import { statsRoutes } from "./stats-routes";
 import { expertRoutes } from "./experts-routes";
+import { evaluationRoutes } from "./evaluation-routes";
 
 export type { RouteContract };
 
@@ -59,6 +60,7 @@ export const routes = {
   ...deviceRoutes,
   ...statsRoutes,
   ...expertRoutes,
+  ...evaluationRoutes,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteName = keyof typeof routes;

@@ -37,7 +37,7 @@ export const RoomScreenState = z.object({
   /** The live session on in this room: screens switch to its stream by themselves. */
   session: z
     .object({
-      kind: z.enum(["opening"]),
+      kind: z.enum(["opening", "evaluation"]),
       lotId: Id,
       /** The stream to render, e.g. `opening:<lotId>`. */
       stream: z.string(),
@@ -61,7 +61,7 @@ export const HealthShown = z.object({
 export const WallAlert = z.object({
   /** Stable while the condition lasts (e.g. `device-offline:<deviceId>`). */
   id: z.string(),
-  kind: z.enum(["device-offline", "projector-fault", "decryption-failing"]),
+  kind: z.enum(["device-offline", "projector-fault", "decryption-failing", "expert-missing", "link-lost", "outlier-reason"]),
   severity: z.enum(["warning", "error"]),
   roomId: Id,
   message: z.string(),
@@ -73,7 +73,7 @@ export const WallRoom = RoomSummary.extend({
   devices: z.array(DeviceSummary.extend({ health: HealthShown.nullable() })),
   /** The live session in the room, if any: its stage and who is present. */
   session: z
-    .object({ kind: z.enum(["opening"]), lotId: Id, title: z.string(), stage: z.string(), bidders: z.number(), signedIn: z.number() })
+    .object({ kind: z.enum(["opening", "evaluation"]), lotId: Id, title: z.string(), stage: z.string(), bidders: z.number(), signedIn: z.number() })
     .nullable(),
 });
 export type WallRoom = z.infer<typeof WallRoom>;

@@ -10,6 +10,7 @@ import { mountOpeningRoutes } from "../opening/routes";
 import { mountDeviceRoutes } from "../devices/routes";
 import { mountExpertRoutes } from "../experts/routes";
 import { mountStatsRoutes } from "../stats/routes";
+import { mountEvaluationRoutes } from "../evaluation/routes";
 
 export function mountApiRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.login, ({ ip }, input) =>
@@ -24,4 +25,5 @@ export function mountApiRoutes(server: Express, app: AppContext): void {
   mountDeviceRoutes(server, app);
   mountExpertRoutes(server, app);
   mountStatsRoutes(server, app);
+  mountEvaluationRoutes(server, app);
 }

@@ -12,6 +12,7 @@ import { deviceSelf, heartbeat, sendCommand } from "../devices/commands";
 import { AppError } from "../errors";
 import { openingHandlers } from "../opening/handlers";
 import { expertHandlers } from "../experts/handlers";
+import { evaluationHandlers } from "../evaluation/handlers";
 
 export interface HandlerCtx {
   app: AppContext;
@@ -35,6 +36,7 @@ const asDevice = (p: Principal) => {
 export const handlers: Handlers = {
   ...openingHandlers,
   ...expertHandlers,
+  ...evaluationHandlers,
   "live:join": ({ app, socket, principal }, input) => app.hub.join(socket, principal, input.stream, input.sinceVersion),
   "live:leave": async ({ app, socket }, input) => {
     await app.hub.leave(socket, input.stream);

@@ -4,6 +4,8 @@ import { computed } from "vue";
 import { createI18n, useI18n } from "vue-i18n";
 import zhCN, { type MessageSchema } from "./zh-CN";
 import en from "./en";
+import { withExperts } from "@/experts/messages";
+import { withEvaluation } from "@/evaluation/messages";
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type AppLocale = (typeof LOCALES)[number];
@@ -24,7 +26,7 @@ export const i18n = createI18n<[MessageSchema], AppLocale, false>({
   legacy: false,
   locale: savedLocale(),
   fallbackLocale: "zh-CN",
-  messages: { "zh-CN": zhCN, en },
+  messages: { "zh-CN": withEvaluation(withExperts(zhCN, "zh-CN"), "zh-CN"), en: withEvaluation(withExperts(en, "en"), "en") },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,
 });
