@@ -56,11 +56,15 @@ export function rowHash(row: Omit<AuditRow, "hash">): string {
   return sha256(`${row.prevHash}\n${content}`);
 }
 
-/** Appends one event inside `tx`. Concurrent appenders collide on the seq primary key and the loser's transaction fails. */
+/**
+ * Appends one event inside `tx`. Concurrent appenders collide on the seq primary key and the loser's transaction fails.
+ * Two plain statements (quoted identifiers: SQLite and PostgreSQL) instead of two model calls: every agent action
+ * runs this before its update goes out to the screens.
+ */
 export async function appendAudit(tx: Tx, input: AuditInput, now = new Date()): Promise<AuditRow> {
-  const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" } });
+  const [last] = await tx.$queryRaw<{ seq: number | bigint; hash: string }[]>`SELECT "seq", "hash" FROM "AuditEvent" ORDER BY "seq" DESC LIMIT 1`;
   const base = {
-    seq: (last?.seq ?? 0) + 1,
+    seq: (last ? Number(last.seq) : 0) + 1,
     at: now,
     actorKind: input.actor.kind,
     actorId: input.actor.id,
@@ -71,7 +75,8 @@ export async function appendAudit(tx: Tx, input: AuditInput, now = new Date()): 
     prevHash: last?.hash ?? GENESIS,
   };
   const row = { ...base, hash: rowHash(base) };
-  await tx.auditEvent.create({ data: row });
+  await tx.$executeRaw`INSERT INTO "AuditEvent" ("seq", "at", "actorKind", "actorId", "actorRole", "action", "target", "payloadDigest", "prevHash", "hash")
+    VALUES (${row.seq}, ${row.at}, ${row.actorKind}, ${row.actorId}, ${row.actorRole}, ${row.action}, ${row.target}, ${row.payloadDigest}, ${row.prevHash}, ${row.hash})`;
   return row;
 }
 

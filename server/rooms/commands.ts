@@ -13,13 +13,13 @@ export interface RoomDeps {
 
 export async function setRoomNotice(deps: RoomDeps, principal: Principal, input: SetNoticeInput) {
   const notice = input.notice.trim();
-  const room = await deps.db.$transaction(async (tx) => {
-    const found = await tx.room.findUnique({ where: { id: input.roomId } });
-    if (!found) throw new AppError("NOT_FOUND", `No room ${input.roomId}`);
-    const updated = await tx.room.update({ where: { id: found.id }, data: { notice } });
-    await appendAudit(tx, { actor: actorOf(principal), action: "room.setNotice", target: `room:${found.id}`, payload: { notice } });
-    return updated;
+  const roomId = input.roomId;
+  await deps.db.$transaction(async (tx) => {
+    // One plain statement (this is on the path from the agent's action to every screen of the room).
+    const changed = await tx.$executeRaw`UPDATE "Room" SET "notice" = ${notice} WHERE "id" = ${roomId}`;
+    if (changed !== 1) throw new AppError("NOT_FOUND", `No room ${roomId}`);
+    await appendAudit(tx, { actor: actorOf(principal), action: "room.setNotice", target: `room:${roomId}`, payload: { notice } });
   });
-  deps.events.emit("room.noticeChanged", { roomId: room.id });
-  return { roomId: room.id, notice: room.notice };
+  deps.events.emit("room.noticeChanged", { roomId });
+  return { roomId, notice };
 }

@@ -5,37 +5,69 @@ import { healthShown } from "../devices/commands";
 import type { PresenceRegistry } from "../devices/presence";
 import { keyParser, type StreamKind } from "../live/streams";
 import { deviceSummary, roomSummary } from "./queries";
+import { evaluationsInRooms, evaluationWallAlerts } from "../evaluation/views";
+import { centerName } from "./streams";
 
-async function centerName(db: Db): Promise<string> {
-  return (await db.center.findFirst({ orderBy: { createdAt: "asc" } }))?.name ?? "";
-}
 
+type WallRoomRow = { id: string; code: string; name: string; kind: string; city: string; notice: string };
+type WallDeviceRow = { id: string; roomId: string; code: string; name: string; kind: string; revokedAt: Date | null; lastSeenAt: Date | null; createdAt: Date };
+type WallSessionRow = { id: string; lotId: string; roomId: string; stage: string; lotName: string; projectName: string; bidders: number | bigint; signedIn: number | bigint };
+type WallFailingRow = { id: string; lotId: string; decryptTries: number | bigint; decryptedAt: Date | null; submittedAt: Date; companyName: string | null };
+
+/**
+ * The wall's state. Rebuilt (at most every 200 ms) on every notice, device flap and opening change:
+ * five plain SQL reads (quoted identifiers: SQLite and PostgreSQL; the rooms' evaluations in one,
+ * evaluationsInRooms) instead of a model query per room, session and failing bid, so a rebuild does
+ * not hold up the other streams' updates.
+ */
 export async function buildWall(db: Db, presence: PresenceRegistry): Promise<WallState> {
-  const rooms = await db.room.findMany({ orderBy: { code: "asc" }, include: { devices: { orderBy: { code: "asc" } } } });
-  const live = await db.openingSession.findMany({ where: { stage: { not: "closed" } }, include: { lot: { include: { project: true } } } });
+  const rooms = await db.$queryRaw<WallRoomRow[]>`SELECT "id", "code", "name", "kind", "city", "notice" FROM "Room" ORDER BY "code"`;
+  const deviceRows = await db.$queryRaw<WallDeviceRow[]>`
+    SELECT "id", "roomId", "code", "name", "kind", "revokedAt", "lastSeenAt", "createdAt" FROM "Device" ORDER BY "code"`;
+  const live = await db.$queryRaw<WallSessionRow[]>`
+    SELECT s."id" AS "id", s."lotId" AS "lotId", l."roomId" AS "roomId", s."stage" AS "stage", l."name" AS "lotName", p."name" AS "projectName",
+      (SELECT COUNT(*) FROM "Bid" b WHERE b."lotId" = s."lotId" AND b."status" NOT IN ('replaced', 'withdrawn')) AS "bidders",
+      (SELECT COUNT(*) FROM "SignIn" x WHERE x."sessionId" = s."id") AS "signedIn"
+    FROM "OpeningSession" s JOIN "Lot" l ON l."id" = s."lotId" JOIN "Project" p ON p."id" = l."projectId"
+    WHERE s."stage" <> 'closed'`;
+  const failingRows =
+    live.length === 0
+      ? []
+      : await db.$queryRaw<WallFailingRow[]>`
+    SELECT b."id" AS "id", b."lotId" AS "lotId", b."decryptTries" AS "decryptTries", b."decryptedAt" AS "decryptedAt", b."submittedAt" AS "submittedAt", c."name" AS "companyName"
+    FROM "Bid" b LEFT JOIN "Company" c ON c."id" = b."companyId"
+    WHERE b."status" = 'sealed' AND b."lastError" IS NOT NULL AND b."lotId" IN (SELECT "lotId" FROM "OpeningSession" WHERE "stage" <> 'closed')`;
+  // The evaluations (评标) of all rooms, in one read.
+  const evaluations = await evaluationsInRooms(db);
+  const devicesOf = new Map<string, WallDeviceRow[]>();
+  for (const d of deviceRows) devicesOf.set(d.roomId, [...(devicesOf.get(d.roomId) ?? []), d]);
+  const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
   const alerts: WallAlert[] = [];
   const out = [];
   for (const r of rooms) {
-    const s = live.find((x) => x.lot.roomId === r.id);
+    const s = live.find((x) => x.roomId === r.id);
     let session: WallState["rooms"][number]["session"] = null;
     if (s) {
-      const bidders = await db.bid.count({ where: { lotId: s.lotId, status: { notIn: ["replaced", "withdrawn"] } } });
-      const signedIn = await db.signIn.count({ where: { sessionId: s.id } });
-      session = { kind: "opening", lotId: s.lotId, title: `${s.lot.project.name} ${s.lot.name}`, stage: s.stage, bidders, signedIn };
-      const failing = await db.bid.findMany({ where: { lotId: s.lotId, status: "sealed", lastError: { not: null } } });
-      for (const b of failing) {
-        const c = await db.company.findUnique({ where: { id: b.companyId } });
+      session = {
+        kind: "opening",
+        lotId: s.lotId,
+        title: `${s.projectName} ${s.lotName}`,
+        stage: s.stage,
+        bidders: Number(s.bidders),
+        signedIn: Number(s.signedIn),
+      };
+      for (const b of failingRows.filter((f) => f.lotId === s.lotId)) {
         alerts.push({
           id: `decryption-failing:${b.id}`,
           kind: "decryption-failing",
           severity: "warning",
           roomId: r.id,
-          message: `${c?.name ?? "投标人"} 解密失败 ${b.decryptTries} 次 / decryption failing`,
-          since: (b.decryptedAt ?? b.submittedAt).toISOString(),
+          message: `${b.companyName ?? "投标人"} 解密失败 ${Number(b.decryptTries)} 次 / decryption failing`,
+          since: date(b.decryptedAt ?? b.submittedAt).toISOString(),
         });
       }
     }
-    const devices = r.devices.map((d) => {
+    const devices = (devicesOf.get(r.id) ?? []).map((d) => {
       const online = presence.isOnline(d.id);
       const health = online ? healthShown(presence.get(d.id)?.health ?? null) : null;
       if (!online && !d.revokedAt && session) {
@@ -45,7 +77,7 @@ export async function buildWall(db: Db, presence: PresenceRegistry): Promise<Wal
           severity: "error",
           roomId: r.id,
           message: `${d.name}（${d.code}）离线，本室正在开标 / offline during a live session`,
-          since: (d.lastSeenAt ?? d.createdAt).toISOString(),
+          since: date(d.lastSeenAt ?? d.createdAt).toISOString(),
         });
       }
       const p = health?.projector;
@@ -61,8 +93,12 @@ export async function buildWall(db: Db, presence: PresenceRegistry): Promise<Wal
       }
       return { ...deviceSummary(d, online), health };
     });
+    // A live evaluation (评标) in the room: its own alerts (expert missing, link lost) come from evaluationWallAlerts.
+    const ev = session ? null : evaluations.get(r.id);
+    if (ev) session = { kind: "evaluation", lotId: ev.lotId, title: ev.title, stage: ev.stage, bidders: 0, signedIn: ev.signedIn };
     out.push({ ...roomSummary(r), devices, session });
   }
+  alerts.push(...(await evaluationWallAlerts(db, presence)));
   return { centerName: await centerName(db), rooms: out, alerts };
 }
 
@@ -79,6 +115,8 @@ export function wallStream(db: Db, presence: PresenceRegistry): StreamKind<{ id:
       return p.role === "supervisor" || p.role === "admin";
     },
     build: () => buildWall(db, presence),
+    // Everything changes the wall (notices, flaps, health, sessions): at most one rebuild a second, the last change kept.
+    minIntervalMs: 1000,
   };
 }
 
