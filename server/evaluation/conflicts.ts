@@ -68,9 +68,16 @@ export async function conflictsOf(tx: Tx, expertId: number, a: Against): Promise
  * Seats the next reserve of the recused member's bucket as a new member (replacesId), or
  * records that none is left. Returns the new member's id.
  */
-export async function seatBackup(app: AppContext, tx: Tx, s: { id: string; drawId: string }, member: { id: string; pickId: string; roomId: string }, actor: Actor): Promise<string | null> {
+export async function seatBackup(
+  app: AppContext,
+  tx: Tx,
+  s: { id: string; drawId: string },
+  member: { id: string; pickId: string; roomId: string },
+  actor: Actor,
+  reason?: string,
+): Promise<string | null> {
   const pick = await tx.expertPick.findUniqueOrThrow({ where: { id: member.pickId } });
-  const called = await callBackupForEvaluation(app, tx, s.drawId, { id: pick.id, seq: pick.seq, bucketIndex: pick.bucketIndex }, actor);
+  const called = await callBackupForEvaluation(app, tx, s.drawId, { id: pick.id, seq: pick.seq, bucketIndex: pick.bucketIndex }, actor, reason);
   if (!called) return null;
   const seat = ((await tx.evalMember.aggregate({ where: { sessionId: s.id }, _max: { seat: true } }))._max.seat ?? 0) + 1;
   const np = await tx.expertPick.findUniqueOrThrow({ where: { id: called.pickId } });
@@ -105,7 +112,7 @@ export async function detectConflicts(app: AppContext, tx: Tx, s: { id: string; 
     for (const c of found) await tx.evalConflict.create({ data: { sessionId: s.id, memberId: member.id, companyId: c.companyId, reason: c.reason, at: now } });
     await appendAudit(tx, { actor: systemActor, action: "evaluation.recuseDetected", target: `evaluation:${s.id}`, payload: { seat: member.seat, conflicts: found } });
     recused++;
-    const backup = await seatBackup(app, tx, s, member, actor);
+    const backup = await seatBackup(app, tx, s, member, actor, "conflict detected at the evaluation");
     if (backup) queue.push(backup);
   }
   return recused;

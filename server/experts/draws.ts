@@ -792,7 +792,14 @@ export async function signInDecline(app: AppContext, principal: Principal, input
  * Inside the caller's transaction. Returns the called pick, or null when the
  * bucket has no backup left (recorded).
  */
-export async function callBackupForEvaluation(app: AppContext, tx: Tx, drawId: string, left: { id: string; seq: number; bucketIndex: number }, actor: Actor): Promise<{ pickId: string } | null> {
+export async function callBackupForEvaluation(
+  app: AppContext,
+  tx: Tx,
+  drawId: string,
+  left: { id: string; seq: number; bucketIndex: number },
+  actor: Actor,
+  reason = "conflict declared at the evaluation",
+): Promise<{ pickId: string } | null> {
   const now = new Date();
   const backup = await tx.expertPick.findFirst({ where: { drawId, bucketIndex: left.bucketIndex, state: "reserve" }, orderBy: { seq: "asc" } });
   if (!backup) {
@@ -801,6 +808,6 @@ export async function callBackupForEvaluation(app: AppContext, tx: Tx, drawId: s
   }
   await tx.expertPick.update({ where: { id: backup.id }, data: { state: "accepted", answeredAt: now, answerVia: "evaluation", replacesId: left.id } });
   await refreshBusy(tx, [backup.expertId], app.config.experts.maxDraws, app.config.experts.drawWindowDays, now);
-  await appendAudit(tx, { actor, action: "experts.backupCalled", target: `expert-draw:${drawId}`, payload: { seq: backup.seq, replaces: left.seq, reason: "conflict declared at the evaluation" } });
+  await appendAudit(tx, { actor, action: "experts.backupCalled", target: `expert-draw:${drawId}`, payload: { seq: backup.seq, replaces: left.seq, reason } });
   return { pickId: backup.id };
 }
