@@ -36,9 +36,7 @@ import { sqlTime } from "../server/experts/raw";
 import { recomputeBusyRaw } from "../server/experts/busy";
 import { loadConfig } from "../server/config";
 import { createApp } from "../server/app";
-import { seedDemo } from "../server/seed/demo";
-import { requestDraw, revealDraw, cancelDraw } from "../server/experts/draws";
-import type { Principal } from "../server/auth/principal";
+import { timeDrawCommands } from "./lib/experts-commands";
 
 const require = createRequire(import.meta.url);
 const N = numArg("experts", 1_000_000);
@@ -229,41 +227,7 @@ async function main() {
   // ── the commands through the app (Prisma, audit), warm ──
   const config = loadConfig({ NODE_ENV: "test", DATA_DIR: dir, DATABASE_URL: url, LOG_LEVEL: "silent", APP_SECRET: SECRET, PORT: "0" });
   const app = await createApp(config);
-  await seedDemo(app.db);
-  const agentUser = await app.db.user.findFirstOrThrow({ where: { role: "agent" } });
-  const principal: Principal = { kind: "user", userId: agentUser.id, username: agentUser.username, displayName: "", role: "agent", companyId: null, tokenId: "bench", expiresAt: new Date(Date.now() + 86_400_000) };
-  const rooms = await app.db.room.findMany();
-  const project = await app.db.project.create({
-    data: { code: `BENCH-${Date.now()}`, name: "基准测试项目", category: "engineering", procedure: "open", ownerName: "演示县交通运输局", agentUserId: agentUser.id },
-  });
-  const input = {
-    projectId: project.id,
-    evaluationAt: evaluationAt.toISOString(),
-    ownerRepresentatives: 0,
-    ownerCreditCodes: [ex.owner],
-    projectRegionCode: "320506",
-    excludeSameCounty: true,
-    manualExclusions: [],
-    sites: [
-      { roomId: rooms.find((r) => r.code === "P01")!.id, role: "main" as const, needs: [{ specialtyCode: "A010101", count: 3, backups: 1 }, { specialtyCode: "A010201", count: 2, backups: 1 }, { specialtyCode: "A0401", count: 1, backups: 0 }] },
-      { roomId: rooms.find((r) => r.code === "Y01")!.id, role: "secondary" as const, regionPrefix: "3206", needs: [{ specialtyCode: "A010101", count: 2, backups: 1 }, { specialtyCode: "A0401", count: 1, backups: 0 }] },
-    ],
-  };
-  const cmdRuns = Math.max(5, Math.floor(RUNS / 3));
-  const commands: number[] = [];
-  const reqOnly: number[] = [];
-  for (let i = 0; i < cmdRuns + 1; i++) {
-    const t0 = performance.now();
-    const c = await requestDraw(app.ctx, principal, input);
-    const t1 = performance.now();
-    await revealDraw(app.ctx, principal, c.drawId);
-    const t2 = performance.now();
-    if (i > 0) {
-      commands.push(t2 - t0);
-      reqOnly.push(t1 - t0);
-    }
-    await cancelDraw(app.ctx, principal, c.drawId, "基准测试");
-  }
+  const { commands, reqOnly } = await timeDrawCommands(app, evaluationAt, ex.owner, Math.max(5, Math.floor(RUNS / 3)));
   app.ctx.experts.notifier = { name: "null", send: async () => undefined };
   await app.close();
 

@@ -164,6 +164,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         });
       ctx.timers.close();
       await step("timers", ctx.timers.settled());
+      await step("experts", ctx.experts.settled());
       ctx.experts.close();
       stopSweeper();
       await step("hub", hub.close());

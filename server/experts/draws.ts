@@ -398,7 +398,7 @@ export async function revealDraw(app: AppContext, principal: Principal, drawId: 
     });
   }
   changed(app, drawId);
-  void sendInvitations(app, drawId, invites);
+  app.experts.track(sendInvitations(app, drawId, invites));
   for (const r of rows) if (r.answerBy) armAnswerTimer(app, r.id, r.answerBy);
   return { drawId, seed, seedHash: draw.seedHash, notified: invites.length, reserve: rows.length - invites.length };
 }
@@ -509,7 +509,7 @@ async function fillSeat(app: AppContext, tx: Tx, drawId: string, left: { id: str
 
 function afterCalled(app: AppContext, called: Called | null) {
   if (!called) return;
-  void sendInvitations(app, called.drawId, [called]);
+  app.experts.track(sendInvitations(app, called.drawId, [called]));
   armAnswerTimer(app, called.pickId, called.answerBy);
 }
 

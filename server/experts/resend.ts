@@ -23,7 +23,7 @@ export async function resendUnsentInvitations(app: AppContext): Promise<number> 
     });
     if (count === 1) byDraw.set(p.drawId, [...(byDraw.get(p.drawId) ?? []), { pickId: p.id, token }]);
   }
-  for (const [drawId, invites] of byDraw) void sendInvitations(app, drawId, invites);
+  for (const [drawId, invites] of byDraw) app.experts.track(sendInvitations(app, drawId, invites));
   if (unsent.length) app.log.info({ picks: unsent.length }, "experts: invitations never handed to the gateway sent again");
   return unsent.length;
 }

@@ -77,6 +77,19 @@ export class ExpertsRuntime {
     return lists;
   }
 
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** Keeps a fire-and-forget job (invitations handed to the notifier after a commit) so that close can wait for it. */
+  track(job: Promise<unknown>): void {
+    const p = job.catch(() => undefined).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** Resolves when every tracked job has finished (their database writes included). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
   close(): void {
     this.reader?.close();
     this.reader = undefined;
