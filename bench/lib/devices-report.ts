@@ -3,6 +3,7 @@
 // project files shown as path:line relative to the repository.
 import { readFileSync } from "node:fs";
 import { REPO_ROOT } from "./devices-ipc";
+import { readProfile, selfTimes, type CallFrame } from "./profile";
 
 /** Nearest-rank percentile (p in 0..100) of the values; NaN when empty. */
 export function percentile(values: number[], p: number): number {
@@ -37,26 +38,6 @@ export const hasFlag = (argv: string[], name: string) => argv.includes(`--${name
 
 // ---------------------------------------------------------------- CPU profile
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  hitCount?: number;
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples?: number[];
-  timeDeltas?: number[];
-}
-
 /** file:///work/main/server/x.ts → server/x.ts; …/node_modules/@scope/pkg/… → [@scope/pkg]. */
 export function where(url: string): string {
   if (!url) return "(native)";
@@ -90,17 +71,11 @@ export interface ProfileSummary {
 }
 
 export function summarizeProfile(file: string, top = 25): ProfileSummary {
-  const p = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const p = readProfile(file);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const selfUs = new Map<number, number>();
-  if (p.samples && p.timeDeltas) {
-    for (let i = 0; i < p.samples.length; i++) {
-      const dt = Math.max(0, p.timeDeltas[i + 1] ?? 0);
-      selfUs.set(p.samples[i]!, (selfUs.get(p.samples[i]!) ?? 0) + dt);
-    }
-  }
+  const selfUs = selfTimes(p);
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
   const groups = new Map<string, number>();

@@ -2,22 +2,22 @@
 // prints where the time went: by function (self time) and by
 // source file / package, with project files shown relative to the repository.
 import { readFileSync } from "node:fs";
-import { REPO_ROOT } from "./hall";
+import { REPO_ROOT } from "./devices-ipc";
 import { table } from "./report";
 
-interface CallFrame {
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
   columnNumber: number;
 }
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   hitCount?: number;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -48,9 +48,10 @@ export interface ProfileSummary {
   byFile: { name: string; ms: number }[];
 }
 
-export function summarize(file: string): ProfileSummary {
-  const p = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
-  // Self time per node from samples × time deltas (more exact than hitCount × mean interval).
+export const readProfile = (file: string): CpuProfile => JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+
+/** Self time per node id in µs, from samples × time deltas (more exact than hitCount × mean interval). */
+export function selfTimes(p: CpuProfile): Map<number, number> {
   const selfUs = new Map<number, number>();
   if (p.samples && p.timeDeltas) {
     for (let i = 0; i < p.samples.length; i++) {
@@ -62,6 +63,12 @@ export function summarize(file: string): ProfileSummary {
     const per = hits ? (p.endTime - p.startTime) / hits : 0;
     for (const n of p.nodes) selfUs.set(n.id, (n.hitCount ?? 0) * per);
   }
+  return selfUs;
+}
+
+export function summarize(file: string): ProfileSummary {
+  const p = readProfile(file);
+  const selfUs = selfTimes(p);
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const self = new Map<string, number>();
   const files = new Map<string, number>();
