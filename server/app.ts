@@ -53,8 +53,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   const db = createDb(config.databaseUrl);
   await db.$connect();
   if (config.databaseUrl.startsWith("file:")) {
-    // WAL lets the CLI tools read while the server writes; wait instead of failing on a busy file.
-    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    // WAL (set by createDb) lets the CLI tools read while the server writes; wait instead of failing on a busy file.
     await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
   }
 
@@ -165,9 +164,10 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
       ctx.timers.close();
       await step("timers", ctx.timers.settled());
       await step("experts", ctx.experts.settled());
-      ctx.experts.close();
       stopSweeper();
+      // The hub first: a rebuild still queued (an expert draw's stream) reads through the experts' connections.
       await step("hub", hub.close());
+      ctx.experts.close();
       io.disconnectSockets(true);
       await step("socket.io", new Promise<void>((resolve) => io.close(() => resolve())));
       if (http.listening) {

@@ -8,6 +8,9 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/sqlite/client";
 import { PrismaClient as PgPrismaClient } from "./generated/postgresql/client";
 import { sqliteFile } from "./config";
+import { PgDirect, SqliteDirect, type DirectSql, type SqliteConnection } from "./direct-sql";
+import type pg from "pg";
+import { WalSync } from "./wal-sync";
 
 export type Db = PrismaClient;
 /** The client handed to a command inside `db.$transaction(async (tx) => …)`. */
@@ -23,12 +26,50 @@ export const dbProvider = (db: Db | Tx): DbProvider =>
 
 export function createDb(databaseUrl: string, opts: { poolSize?: number } = {}): Db {
   if (isPostgresUrl(databaseUrl)) {
-    const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.poolSize ?? 10 });
-    return oneWriterAtATime(new PgPrismaClient({ adapter }) as unknown as Db);
+    const factory = new CapturingPg(new PrismaPg({ connectionString: databaseUrl, max: opts.poolSize ?? 10 }));
+    const db = oneWriterAtATime(new PgPrismaClient({ adapter: factory }) as unknown as Db);
+    directs.set(db, new PgDirect(async () => factory.pool ?? (await db.$connect(), factory.pool!), WRITER_LOCK));
+    return db;
   }
   const file = sqliteFile(databaseUrl);
   if (!file) throw new Error(`DATABASE_URL: expected file:… (SQLite) or postgresql://…, got ${databaseUrl.split(":")[0]}:`);
-  return new PrismaClient({ adapter: new SerializedSqlite(new PrismaBetterSQLite3({ url: `file:${file}` })) });
+  const factory = new SerializedSqlite(new PrismaBetterSQLite3({ url: `file:${file}` }), file);
+  const db = new PrismaClient({ adapter: factory });
+  directs.set(db, new SqliteDirect(async () => factory.current ?? (await db.$connect(), factory.current!)));
+  return db;
+}
+
+const directs = new WeakMap<object, DirectSql>();
+
+/** Plain SQL on the client's own connection (server/direct-sql.ts): for the hot path of the live screens. */
+export function directSql(db: Db): DirectSql {
+  const direct = directs.get(db);
+  if (!direct) throw new Error("directSql: not a client made by createDb");
+  return direct;
+}
+
+type PgFactory = PrismaPg;
+type PgAdapter = Awaited<ReturnType<PgFactory["connect"]>>;
+
+/** PrismaPg, keeping the pool its adapter connects with (for directSql). */
+class CapturingPg {
+  readonly provider: PgFactory["provider"];
+  readonly adapterName: string;
+  pool: pg.Pool | undefined;
+  constructor(private readonly inner: PgFactory) {
+    this.provider = inner.provider;
+    this.adapterName = inner.adapterName;
+  }
+  async connect(): Promise<PgAdapter> {
+    const adapter = await this.inner.connect();
+    this.pool = (adapter as unknown as { client: pg.Pool }).client;
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = async () => {
+      this.pool = undefined;
+      await dispose();
+    };
+    return adapter;
+  }
 }
 
 // ── PostgreSQL: interactive transactions in one order across every process ──
@@ -102,24 +143,54 @@ class Gate {
 class SerializedSqlite {
   readonly provider: SqliteFactory["provider"];
   readonly adapterName: string;
-  constructor(private readonly inner: SqliteFactory) {
+  /** The open connection, its gate and its WAL sync (for directSql), while Prisma is connected. */
+  current: SqliteConnection | undefined;
+  constructor(
+    private readonly inner: SqliteFactory,
+    private readonly file: string,
+  ) {
     this.provider = inner.provider;
     this.adapterName = inner.adapterName;
   }
   async connect(): Promise<SqliteAdapter> {
     const adapter = await this.inner.connect();
+    const client = (adapter as unknown as { client: SqliteConnection["client"] }).client;
+    // WAL (readers never block the writer; persistent in the file). synchronous=NORMAL and every
+    // write that is answered waits for the WAL's fdatasync on the thread pool (server/wal-sync.ts):
+    // durable before it is acknowledged, without blocking the event loop during the fsync.
+    // (Set explicitly: better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, so the
+    // level would otherwise depend on whether this connection or an earlier one switched to WAL.)
+    client.pragma("journal_mode = WAL");
+    client.pragma("synchronous = NORMAL");
+    const wal = new WalSync(`${this.file}-wal`);
+    const totalChanges = client.prepare("SELECT total_changes()").pluck();
+    const changes = () => totalChanges.get() as bigint | number;
     const gate = new Gate();
     const queryRaw = adapter.queryRaw.bind(adapter);
     const executeRaw = adapter.executeRaw.bind(adapter);
     const executeScript = adapter.executeScript.bind(adapter);
     const startTransaction = adapter.startTransaction.bind(adapter);
-    adapter.queryRaw = (q) => gate.run(() => queryRaw(q));
-    adapter.executeRaw = (q) => gate.run(() => executeRaw(q));
-    adapter.executeScript = (s) => gate.run(() => executeScript(s));
+    // A statement outside a transaction that wrote something is answered once it is on disk.
+    const durably = async <T>(fn: () => Promise<T>, always = false): Promise<T> => {
+      let wrote = always;
+      const result = await gate.run(async () => {
+        const before = changes();
+        const r = await fn();
+        wrote ||= changes() !== before;
+        return r;
+      });
+      if (wrote) await wal.sync();
+      return result;
+    };
+    adapter.queryRaw = (q) => durably(() => queryRaw(q));
+    adapter.executeRaw = (q) => durably(() => executeRaw(q));
+    adapter.executeScript = (s) => durably(() => executeScript(s), true);
     adapter.startTransaction = async (level) => {
       const release = await gate.acquire();
       let tx: SqliteTx;
+      let before: bigint | number;
       try {
+        before = changes();
         tx = await startTransaction(level);
       } catch (err) {
         release();
@@ -128,11 +199,15 @@ class SerializedSqlite {
       const commit = tx.commit.bind(tx);
       const rollback = tx.rollback.bind(tx);
       tx.commit = async () => {
+        let wrote = false;
         try {
           await commit();
+          wrote = changes() !== before;
         } finally {
           release();
         }
+        // Outside the gate: the next transaction runs while this one's commit reaches the disk.
+        if (wrote) await wal.sync();
       };
       tx.rollback = async () => {
         try {
@@ -143,6 +218,13 @@ class SerializedSqlite {
       };
       return tx;
     };
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = async () => {
+      this.current = undefined;
+      await wal.close();
+      await dispose();
+    };
+    this.current = { client, gate, sync: () => wal.sync(), changes, wal };
     return adapter;
   }
 }

@@ -149,6 +149,8 @@ describe("declining or declaring 回避 at the terminal", () => {
     const replacement = after.find((p) => p.kind === "replacement")!;
     expect(replacement).toMatchObject({ state: "notified", replacesId: seat.id, seq: after.length });
     expect(after.filter((p) => p.expertId === replacement.expertId)).toHaveLength(1);
+    // The replacement is invited (after the commit, by the notifier).
+    await expect.poll(() => rec.messages.filter((m) => m.kind === "invitation").at(-1)?.pickId).toBe(replacement.id);
     const record = await expertDrawRecord(t.app.db, draw.drawId);
     const replay = verifyExpertDraw({
       seedHash: record.seedHash,
@@ -164,6 +166,7 @@ describe("declining or declaring 回避 at the terminal", () => {
   it("after signing in: a decline is refused, 回避 only at the terminal used to sign in, and then the seat is filled", async () => {
     const seat = (await members()).find((p) => p.state === "signed-in")!; // signed in at ET1 in the first test
     const { residentId } = expertOf(seat.expertId);
+    await t.app.ctx.experts.settled(); // no invitation of an earlier step is still being recorded
     const before = await state();
     expect(await call(et1, "experts:signInDecline", { residentId, decision: "decline", reason: "临时有事" })).toMatchObject({ ok: false, error: { code: "ALREADY_SIGNED_IN" } });
     expect(await call(et2, "experts:signInDecline", { residentId, decision: "recuse", reason: "曾在投标单位任职" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import type { Db, Tx } from "../db";
+import type { SqlTx } from "../direct-sql";
 
 export const GENESIS = "0".repeat(64);
 
@@ -56,13 +57,20 @@ export function rowHash(row: Omit<AuditRow, "hash">): string {
   return sha256(`${row.prevHash}\n${content}`);
 }
 
+const LAST_ROW = `SELECT "seq", "hash" FROM "AuditEvent" ORDER BY "seq" DESC LIMIT 1`;
+const INSERT_ROW = `INSERT INTO "AuditEvent" ("seq", "at", "actorKind", "actorId", "actorRole", "action", "target", "payloadDigest", "prevHash", "hash")
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 /**
- * Appends one event inside `tx`. Concurrent appenders collide on the seq primary key and the loser's transaction fails.
- * Two plain statements (quoted identifiers: SQLite and PostgreSQL) instead of two model calls: every agent action
- * runs this before its update goes out to the screens.
+ * Appends one event inside `tx`: a Prisma transaction, or a plain one of directSql (the hot path of the live
+ * screens). Concurrent appenders collide on the seq primary key and the loser's transaction fails.
+ * Two plain statements either way: every agent action runs this before its update goes out to the screens.
  */
-export async function appendAudit(tx: Tx, input: AuditInput, now = new Date()): Promise<AuditRow> {
-  const [last] = await tx.$queryRaw<{ seq: number | bigint; hash: string }[]>`SELECT "seq", "hash" FROM "AuditEvent" ORDER BY "seq" DESC LIMIT 1`;
+export async function appendAudit(tx: Tx | SqlTx, input: AuditInput, now = new Date()): Promise<AuditRow> {
+  const prisma = "$queryRaw" in tx ? tx : null;
+  const [last] = prisma
+    ? await prisma.$queryRawUnsafe<{ seq: number | bigint; hash: string }[]>(LAST_ROW)
+    : await (tx as SqlTx).all<{ seq: number | bigint | string; hash: string }>(LAST_ROW);
   const base = {
     seq: (last ? Number(last.seq) : 0) + 1,
     at: now,
@@ -75,8 +83,12 @@ export async function appendAudit(tx: Tx, input: AuditInput, now = new Date()): 
     prevHash: last?.hash ?? GENESIS,
   };
   const row = { ...base, hash: rowHash(base) };
-  await tx.$executeRaw`INSERT INTO "AuditEvent" ("seq", "at", "actorKind", "actorId", "actorRole", "action", "target", "payloadDigest", "prevHash", "hash")
+  if (prisma) {
+    await prisma.$executeRaw`INSERT INTO "AuditEvent" ("seq", "at", "actorKind", "actorId", "actorRole", "action", "target", "payloadDigest", "prevHash", "hash")
     VALUES (${row.seq}, ${row.at}, ${row.actorKind}, ${row.actorId}, ${row.actorRole}, ${row.action}, ${row.target}, ${row.payloadDigest}, ${row.prevHash}, ${row.hash})`;
+  } else {
+    await (tx as SqlTx).run(INSERT_ROW, [row.seq, row.at, row.actorKind, row.actorId, row.actorRole, row.action, row.target, row.payloadDigest, row.prevHash, row.hash]);
+  }
   return row;
 }
 

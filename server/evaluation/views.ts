@@ -24,7 +24,7 @@ import {
   type SiteView,
 } from "@contracts/evaluation";
 import type { Principal } from "../auth/principal";
-import type { Db } from "../db";
+import { directSql, type Db } from "../db";
 import type { PresenceRegistry } from "../devices/presence";
 import type { StreamKind } from "../live/streams";
 import { blockersOf, chairCandidates, CLOSED_SHOWN_MS, loadBidders, stepsFor } from "./session";
@@ -357,40 +357,34 @@ export function evaluationStreams(db: Db, presence: PresenceRegistry): StreamKin
   return [publicKind, control("agent"), control("supervisor"), expertKind, companyKind];
 }
 
-/** The live evaluation in a room (for the room stream and the wall), if any; a just-closed one for CLOSED_SHOWN_MS. */
-export async function evaluationInRoom(db: Db, roomId: string, now = Date.now()) {
-  // One plain read in the common case (no evaluation in the room): the room stream is rebuilt on every notice.
-  const closedSince = new Date(now - CLOSED_SHOWN_MS);
-  // A live session first; else the newest that ended a moment ago — shown if it closed, not if it was sealed.
-  const [site] = await db.$queryRaw<{ sessionId: string; status: string }[]>`
-    SELECT s."id" AS "sessionId", s."status" AS "status" FROM "EvalSite" x JOIN "EvalSession" s ON s."id" = x."sessionId"
-    WHERE x."roomId" = ${roomId} AND (s."status" IN ('running', 'paused') OR (s."status" = 'closed' AND s."closedAt" > ${closedSince}) OR (s."status" = 'sealed' AND s."sealedAt" > ${closedSince}))
-    ORDER BY CASE WHEN s."status" IN ('running', 'paused') THEN 0 ELSE 1 END, s."startedAt" DESC LIMIT 1`;
-  if (!site || site.status === "sealed") return null;
-  const s = await db.evalSession.findUniqueOrThrow({ where: { id: site.sessionId } });
-  const lot = await db.lot.findUniqueOrThrow({ where: { id: s.lotId }, include: { project: true } });
-  const members = await db.evalMember.findMany({ where: { sessionId: s.id, state: { not: "recused" } } });
-  const signed = await db.expertPick.count({ where: { id: { in: members.map((m) => m.pickId) }, state: "signed-in" } });
-  return { sessionId: s.id, lotId: s.lotId, stream: `evaluation:${s.id}`, stage: s.step, title: `${lot.project.name} ${lot.name} 评标`, members: members.length, signedIn: signed };
+export type RoomEvaluation = { sessionId: string; lotId: string; stream: string; stage: string; title: string; members: number; signedIn: number };
+
+/** The live evaluation in a room (for the room stream), if any; a just-closed one for CLOSED_SHOWN_MS. */
+export async function evaluationInRoom(db: Db, roomId: string, now = Date.now()): Promise<RoomEvaluation | null> {
+  return (await evaluationsInRooms(db, now, roomId)).get(roomId) ?? null;
 }
 
 /**
- * `evaluationInRoom` for every room at once (the wall): one plain read instead of one read per room plus four
- * model calls per live evaluation. Same choice per room (a live session first, else the newest that ended a
- * moment ago, none if that one was sealed) and the same figures. Rooms without an evaluation are absent.
+ * The evaluation shown in each room (or in one room), in one plain read on the app's connection (directSql:
+ * the room stream is rebuilt on every notice, on the path from an agent's action to the room's screens; the
+ * wall reads every room at once). Per room: a live session first, else the newest that ended a moment ago
+ * (none if that one was sealed). Rooms without an evaluation are absent.
  */
-export async function evaluationsInRooms(db: Db, now = Date.now()) {
+export async function evaluationsInRooms(db: Db, now = Date.now(), roomId?: string): Promise<Map<string, RoomEvaluation>> {
   const closedSince = new Date(now - CLOSED_SHOWN_MS);
-  type Row = { roomId: string; sessionId: string; status: string; lotId: string; step: string; lotName: string; projectName: string; members: number | bigint; signedIn: number | bigint };
-  const rows = await db.$queryRaw<Row[]>`
-    SELECT x."roomId" AS "roomId", s."id" AS "sessionId", s."status" AS "status", s."lotId" AS "lotId", s."step" AS "step", l."name" AS "lotName", p."name" AS "projectName",
+  type Row = { roomId: string; sessionId: string; status: string; lotId: string; step: string; lotName: string; projectName: string; members: number | bigint | string; signedIn: number | bigint | string };
+  const rows = await directSql(db).all<Row>(
+    `SELECT x."roomId" AS "roomId", s."id" AS "sessionId", s."status" AS "status", s."lotId" AS "lotId", s."step" AS "step", l."name" AS "lotName", p."name" AS "projectName",
       (SELECT COUNT(*) FROM "EvalMember" m WHERE m."sessionId" = s."id" AND m."state" <> 'recused') AS "members",
       (SELECT COUNT(*) FROM "ExpertPick" k WHERE k."state" = 'signed-in' AND k."id" IN (SELECT m."pickId" FROM "EvalMember" m WHERE m."sessionId" = s."id" AND m."state" <> 'recused')) AS "signedIn"
     FROM "EvalSite" x JOIN "EvalSession" s ON s."id" = x."sessionId" JOIN "Lot" l ON l."id" = s."lotId" JOIN "Project" p ON p."id" = l."projectId"
-    WHERE s."status" IN ('running', 'paused') OR (s."status" = 'closed' AND s."closedAt" > ${closedSince}) OR (s."status" = 'sealed' AND s."sealedAt" > ${closedSince})
-    ORDER BY CASE WHEN s."status" IN ('running', 'paused') THEN 0 ELSE 1 END, s."startedAt" DESC`;
+    WHERE (s."status" IN ('running', 'paused') OR (s."status" = 'closed' AND s."closedAt" > ?) OR (s."status" = 'sealed' AND s."sealedAt" > ?))
+      ${roomId === undefined ? "" : `AND x."roomId" = ?`}
+    ORDER BY CASE WHEN s."status" IN ('running', 'paused') THEN 0 ELSE 1 END, s."startedAt" DESC`,
+    roomId === undefined ? [closedSince, closedSince] : [closedSince, closedSince, roomId],
+  );
   const seen = new Set<string>();
-  const out = new Map<string, NonNullable<Awaited<ReturnType<typeof evaluationInRoom>>>>();
+  const out = new Map<string, RoomEvaluation>();
   for (const r of rows) {
     if (seen.has(r.roomId)) continue;
     seen.add(r.roomId);
@@ -403,7 +397,8 @@ export async function evaluationsInRooms(db: Db, now = Date.now()) {
 /** Wall alerts of live evaluations: a lost link (with its fault clock), an expert's terminal missing, outlier reasons. */
 export async function evaluationWallAlerts(db: Db, presence: PresenceRegistry) {
   const out: { id: string; kind: "expert-missing" | "link-lost" | "outlier-reason"; severity: "warning" | "error"; roomId: string; message: string; since: string }[] = [];
-  const sessions = await db.evalSession.findMany({ where: { status: { in: ["running", "paused"] } } });
+  // One plain read (the wall is rebuilt up to once a second, mostly with no evaluation running).
+  const sessions = await directSql(db).all<{ id: string }>(`SELECT "id" FROM "EvalSession" WHERE "status" IN ('running', 'paused')`);
   for (const s of sessions) {
     const g = await gather(db, presence, s.id);
     if (!g) continue;

@@ -14,7 +14,10 @@ export function openRaw(databaseUrl: string, opts: { readonly?: boolean } = {}):
   if (!file) throw new Error("the experts pool needs SQLite (DATABASE_URL=file:…)");
   const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true });
   db.pragma("busy_timeout = 10000");
-  if (!opts.readonly) db.pragma("journal_mode = WAL");
+  if (!opts.readonly) {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL"); // as the app's connection (server/db.ts): a committed draw is on disk
+  }
   return db;
 }
 

@@ -8,6 +8,7 @@ import { PoolReader, type FreezeRequest, type FreezeResult } from "./buckets";
 import { openRaw, type RawDb } from "./raw";
 import { PgPool } from "./pg";
 import { dbProvider, type Db } from "../db";
+import { AppError } from "../errors";
 import { loadWorkCalendar, type WorkCalendar } from "./holidays";
 
 /** Frozen lists of the latest draws, kept after requestDraw so the reveal need not read them back. */
@@ -35,8 +36,16 @@ export class ExpertsRuntime {
     this.notifier = n.kind === "webhook" ? new WebhookNotifier(n, log.child({ mod: "experts-webhook" })) : new ConsoleNotifier(log.child({ mod: "experts-notify" }));
   }
 
+  private closed = false;
+
+  /** After close: a late caller gets an error instead of opening a connection nobody will close. */
+  private open(): void {
+    if (this.closed) throw new AppError("UNAVAILABLE", "The server is shutting down; try again in a moment");
+  }
+
   /** The read-only connection and bucket cache, opened on first use. */
   pool(): PoolReader {
+    this.open();
     this.reader ??= new PoolReader(this.config.databaseUrl);
     return this.reader;
   }
@@ -58,6 +67,7 @@ export class ExpertsRuntime {
    * writeRaw() (draws.ts), never waited for synchronously on the event loop.
    */
   writer(): RawDb {
+    this.open();
     if (!this.rawWriter) {
       this.rawWriter = openRaw(this.config.databaseUrl);
       this.rawWriter.pragma("busy_timeout = 0");
@@ -91,6 +101,7 @@ export class ExpertsRuntime {
   }
 
   close(): void {
+    this.closed = true;
     this.reader?.close();
     this.reader = undefined;
     this.pgReader?.close();

@@ -8,7 +8,7 @@ import type { Server, Socket } from "socket.io";
 import type { JsonPatchOp, LiveJoinResult, LiveUpdate } from "@contracts/live";
 import type { ClientToServerEvents, ServerToClientEvents } from "@contracts/events";
 import type { Principal } from "../auth/principal";
-import type { Db } from "../db";
+import { directSql, type Db } from "../db";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import type { StreamKind } from "./streams";
@@ -179,20 +179,22 @@ export class LiveHub {
       return current.version;
     }
     const version = current.version + 1;
-    // Plain statements (quoted identifiers: SQLite and PostgreSQL): this is on the path from every
-    // action to every screen, and the model API costs a query compilation per call.
+    // Plain SQL outside Prisma's client (server/direct-sql.ts): this is on the path from every action to
+    // every screen, and each Prisma call has a fixed cost (query compiler, spans, transaction manager).
+    // A stream version is derived state: after a power loss its last versions may be missing; joins then
+    // get a snapshot (a client takes a snapshot whatever its version) and the rebuild writes them again.
     // Old updates are pruned every `pruneEvery`-th version, so at least `keepUpdates` are kept.
     const at = new Date();
     const [stateJson, patchJson] = [JSON.stringify(state), JSON.stringify(patch)];
-    const stored = await this.db.$transaction(async (tx) => {
-      const count = await tx.$executeRaw`UPDATE "LiveStream" SET "version" = ${version}, "state" = ${stateJson}, "updatedAt" = ${at} WHERE "key" = ${key} AND "version" = ${current.version}`;
+    const stored = await directSql(this.db).transaction(async (tx) => {
+      const count = await tx.run(`UPDATE "LiveStream" SET "version" = ?, "state" = ?, "updatedAt" = ? WHERE "key" = ? AND "version" = ?`, [version, stateJson, at, key, current.version]);
       if (count !== 1) return false;
-      await tx.$executeRaw`INSERT INTO "LiveUpdate" ("key", "version", "patch", "at") VALUES (${key}, ${version}, ${patchJson}, ${at})`;
+      await tx.run(`INSERT INTO "LiveUpdate" ("key", "version", "patch", "at") VALUES (?, ?, ?, ?)`, [key, version, patchJson, at]);
       if (version % this.pruneEvery === 0) {
-        await tx.$executeRaw`DELETE FROM "LiveUpdate" WHERE "key" = ${key} AND "version" <= ${version - this.opts.keepUpdates}`;
+        await tx.run(`DELETE FROM "LiveUpdate" WHERE "key" = ? AND "version" <= ?`, [key, version - this.opts.keepUpdates]);
       }
       return true;
-    });
+    }, { durability: "derived" }); // rebuilt from the facts: see TxOptions
     if (!stored) {
       // Another writer moved the stream on: forget our copy and rebuild on top of theirs.
       this.held.delete(key);

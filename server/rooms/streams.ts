@@ -1,7 +1,7 @@
 // Live stream kinds of the rooms module: `room:<id>` (what the room's screens
 // show). The wall and the entrance board are in wall.ts.
 import type { RoomScreenState } from "@contracts/rooms";
-import type { Db } from "../db";
+import { directSql, type Db } from "../db";
 import { AppError } from "../errors";
 import { keyParser, type StreamKind } from "../live/streams";
 import { roomSummary } from "./queries";
@@ -17,28 +17,34 @@ export async function centerName(db: Db): Promise<string> {
   return name;
 }
 
-type RoomRow = { id: string; code: string; name: string; kind: string; city: string; notice: string };
-type LiveRow = { lotId: string; stage: string; lotName: string; projectName: string };
+type ScreenRow = { id: string; code: string; name: string; kind: string; city: string; notice: string; lotId: string | null; stage: string | null; lotName: string | null; projectName: string | null };
+
+// The room and its live opening (if any) in one read.
+const ROOM_SCREEN = `
+  SELECT r."id" AS "id", r."code" AS "code", r."name" AS "name", r."kind" AS "kind", r."city" AS "city", r."notice" AS "notice",
+    o."lotId" AS "lotId", o."stage" AS "stage", o."lotName" AS "lotName", o."projectName" AS "projectName"
+  FROM "Room" r LEFT JOIN (
+    SELECT s."lotId" AS "lotId", s."stage" AS "stage", l."name" AS "lotName", p."name" AS "projectName"
+    FROM "OpeningSession" s JOIN "Lot" l ON l."id" = s."lotId" JOIN "Project" p ON p."id" = l."projectId"
+    WHERE l."roomId" = ? AND s."stage" <> 'closed' LIMIT 1
+  ) o ON 1 = 1
+  WHERE r."id" = ?`;
 
 /**
  * The room's screen state. Rebuilt on every notice, i.e. on the path from an agent's action to
- * every screen of the room: two plain SQL reads (quoted identifiers: SQLite and PostgreSQL),
- * which skip the query compiler's per-call cost of the model API.
+ * every screen of the room: one plain read on the app's connection (directSql; a second one only
+ * when no opening is live: the evaluation in the room), the center's name from memory.
  */
 export async function buildRoomScreen(db: Db, id: string): Promise<RoomScreenState> {
-  const [room] = await db.$queryRaw<RoomRow[]>`SELECT "id", "code", "name", "kind", "city", "notice" FROM "Room" WHERE "id" = ${id}`;
-  if (!room) throw new AppError("NOT_FOUND", `No room ${id}`);
-  const [live] = await db.$queryRaw<LiveRow[]>`
-    SELECT s."lotId" AS "lotId", s."stage" AS "stage", l."name" AS "lotName", p."name" AS "projectName"
-    FROM "OpeningSession" s JOIN "Lot" l ON l."id" = s."lotId" JOIN "Project" p ON p."id" = l."projectId"
-    WHERE l."roomId" = ${id} AND s."stage" <> 'closed' LIMIT 1`;
-  const ev = live ? null : await evaluationInRoom(db, id);
-  const session = live
-    ? { kind: "opening" as const, lotId: live.lotId, stream: `opening:${live.lotId}`, stage: live.stage, title: `${live.projectName} ${live.lotName}` }
+  const [row] = await directSql(db).all<ScreenRow>(ROOM_SCREEN, [id, id]);
+  if (!row) throw new AppError("NOT_FOUND", `No room ${id}`);
+  const ev = row.lotId ? null : await evaluationInRoom(db, id);
+  const session = row.lotId
+    ? { kind: "opening" as const, lotId: row.lotId, stream: `opening:${row.lotId}`, stage: row.stage!, title: `${row.projectName} ${row.lotName}` }
     : ev
       ? { kind: "evaluation" as const, lotId: ev.lotId, stream: ev.stream, stage: ev.stage, title: ev.title }
       : null;
-  return { room: roomSummary(room), centerName: await centerName(db), session };
+  return { room: roomSummary(row), centerName: await centerName(db), session };
 }
 
 export function roomStream(db: Db): StreamKind<{ id: string }> {

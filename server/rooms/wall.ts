@@ -1,6 +1,7 @@
 // The monitoring wall (`wall`) and the entrance board (`board`) streams.
 import type { BoardState, WallAlert, WallState } from "@contracts/rooms";
-import type { Db } from "../db";
+import { directSql, type Db } from "../db";
+import { sqlDate, sqlDateOrNull, type SqlDate } from "../direct-sql";
 import { healthShown } from "../devices/commands";
 import type { PresenceRegistry } from "../devices/presence";
 import { keyParser, type StreamKind } from "../live/streams";
@@ -10,38 +11,38 @@ import { centerName } from "./streams";
 
 
 type WallRoomRow = { id: string; code: string; name: string; kind: string; city: string; notice: string };
-type WallDeviceRow = { id: string; roomId: string; code: string; name: string; kind: string; revokedAt: Date | null; lastSeenAt: Date | null; createdAt: Date };
-type WallSessionRow = { id: string; lotId: string; roomId: string; stage: string; lotName: string; projectName: string; bidders: number | bigint; signedIn: number | bigint };
-type WallFailingRow = { id: string; lotId: string; decryptTries: number | bigint; decryptedAt: Date | null; submittedAt: Date; companyName: string | null };
+type WallDeviceRow = { id: string; roomId: string; code: string; name: string; kind: string; revokedAt: SqlDate | null; lastSeenAt: SqlDate | null; createdAt: SqlDate };
+type WallSessionRow = { id: string; lotId: string; roomId: string; stage: string; lotName: string; projectName: string; bidders: number | bigint | string; signedIn: number | bigint | string };
+type WallFailingRow = { id: string; lotId: string; decryptTries: number | bigint | string; decryptedAt: SqlDate | null; submittedAt: SqlDate; companyName: string | null };
 
 /**
- * The wall's state. Rebuilt (at most every 200 ms) on every notice, device flap and opening change:
- * five plain SQL reads (quoted identifiers: SQLite and PostgreSQL; the rooms' evaluations in one,
- * evaluationsInRooms) instead of a model query per room, session and failing bid, so a rebuild does
- * not hold up the other streams' updates.
+ * The wall's state. Rebuilt (at most once a second) on every notice, device flap and opening change:
+ * plain SQL reads on the app's connection (directSql; the rooms' evaluations in one, evaluationsInRooms)
+ * instead of a model query per room, session and failing bid, so a rebuild does not hold up the
+ * other streams' updates (an agent's action that comes in meanwhile waits for it).
  */
 export async function buildWall(db: Db, presence: PresenceRegistry): Promise<WallState> {
-  const rooms = await db.$queryRaw<WallRoomRow[]>`SELECT "id", "code", "name", "kind", "city", "notice" FROM "Room" ORDER BY "code"`;
-  const deviceRows = await db.$queryRaw<WallDeviceRow[]>`
-    SELECT "id", "roomId", "code", "name", "kind", "revokedAt", "lastSeenAt", "createdAt" FROM "Device" ORDER BY "code"`;
-  const live = await db.$queryRaw<WallSessionRow[]>`
+  const sql = directSql(db);
+  const rooms = await sql.all<WallRoomRow>(`SELECT "id", "code", "name", "kind", "city", "notice" FROM "Room" ORDER BY "code"`);
+  const deviceRows = await sql.all<WallDeviceRow>(`SELECT "id", "roomId", "code", "name", "kind", "revokedAt", "lastSeenAt", "createdAt" FROM "Device" ORDER BY "code"`);
+  const live = await sql.all<WallSessionRow>(`
     SELECT s."id" AS "id", s."lotId" AS "lotId", l."roomId" AS "roomId", s."stage" AS "stage", l."name" AS "lotName", p."name" AS "projectName",
       (SELECT COUNT(*) FROM "Bid" b WHERE b."lotId" = s."lotId" AND b."status" NOT IN ('replaced', 'withdrawn')) AS "bidders",
       (SELECT COUNT(*) FROM "SignIn" x WHERE x."sessionId" = s."id") AS "signedIn"
     FROM "OpeningSession" s JOIN "Lot" l ON l."id" = s."lotId" JOIN "Project" p ON p."id" = l."projectId"
-    WHERE s."stage" <> 'closed'`;
+    WHERE s."stage" <> 'closed'`);
   const failingRows =
     live.length === 0
       ? []
-      : await db.$queryRaw<WallFailingRow[]>`
+      : await sql.all<WallFailingRow>(`
     SELECT b."id" AS "id", b."lotId" AS "lotId", b."decryptTries" AS "decryptTries", b."decryptedAt" AS "decryptedAt", b."submittedAt" AS "submittedAt", c."name" AS "companyName"
     FROM "Bid" b LEFT JOIN "Company" c ON c."id" = b."companyId"
-    WHERE b."status" = 'sealed' AND b."lastError" IS NOT NULL AND b."lotId" IN (SELECT "lotId" FROM "OpeningSession" WHERE "stage" <> 'closed')`;
+    WHERE b."status" = 'sealed' AND b."lastError" IS NOT NULL AND b."lotId" IN (SELECT "lotId" FROM "OpeningSession" WHERE "stage" <> 'closed')`);
   // The evaluations (评标) of all rooms, in one read.
   const evaluations = await evaluationsInRooms(db);
   const devicesOf = new Map<string, WallDeviceRow[]>();
   for (const d of deviceRows) devicesOf.set(d.roomId, [...(devicesOf.get(d.roomId) ?? []), d]);
-  const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+  const date = sqlDate;
   const alerts: WallAlert[] = [];
   const out = [];
   for (const r of rooms) {
@@ -91,7 +92,7 @@ export async function buildWall(db: Db, presence: PresenceRegistry): Promise<Wal
           since: (presence.get(d.id)?.lastHeardAt ?? new Date()).toISOString(),
         });
       }
-      return { ...deviceSummary(d, online), health };
+      return { ...deviceSummary({ ...d, revokedAt: sqlDateOrNull(d.revokedAt), lastSeenAt: sqlDateOrNull(d.lastSeenAt) }, online), health };
     });
     // A live evaluation (评标) in the room: its own alerts (expert missing, link lost) come from evaluationWallAlerts.
     const ev = session ? null : evaluations.get(r.id);
