@@ -5,7 +5,7 @@
 // supervisors' stream, re-armed from the database at start-up) and the seal at
 // expiry. Refused inputs change nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EvalSupervisorState, ScoringTemplateInput } from "@contracts/evaluation";
+import type { EvalBidderState, EvalSupervisorState, ScoringTemplateInput } from "@contracts/evaluation";
 import type { WallState } from "@contracts/rooms";
 import { LiveStreamClient } from "@contracts/live-client";
 import { call, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
@@ -99,6 +99,34 @@ describe("the lowest evaluated price, pause, correction", () => {
     await until(() => supView.state?.corrections.length === 1, 5000, "correction on the stream");
     expect(supView.state!.corrections[0]).toMatchObject({ step: "qualification", fromVersion: 1, reason: "误判资质，申请更正" });
     for (const m of members.filter((m) => m !== x)) ok(await call(m.socket, "evaluation:submit", { sessionId, idempotencyKey: `low-q-${m.device}`, sheet: { step: "qualification", rows: rows(w) } }));
+  });
+
+  it("a question left unanswered closes at its deadline by the server (once, audited) on every screen; a late answer is refused", async () => {
+    const bidder = w.bidders[0]!;
+    const c = ok(await call(w.agent, "evaluation:requestClarification", { sessionId, companyId: bidder.companyId, question: "请说明营业执照经营范围是否涵盖本项目。", answerMinutes: 5 }));
+    const login = await t.app.db.user.findFirstOrThrow({ where: { companyId: bidder.companyId } });
+    const bs = await t.connect({ token: (await t.login(login.username)).token });
+    const page = new LiveStreamClient<EvalBidderState>(bs, `evaluation:${sessionId}:company:${bidder.companyId}`).start();
+    const onPage = () => page.state?.clarifications.find((x) => x.id === c.clarificationId);
+    const onWall = () => supView.state?.clarifications.find((x) => x.id === c.clarificationId);
+    await until(() => !!onPage() && !!onWall(), 5000, "the question on the bidder's page and the supervisors' view");
+    expect([onPage()!.expiredAt, onWall()!.expiredAt]).toEqual([null, null]);
+    expect(await t.app.ctx.timers.has(`eval-clarification:${c.clarificationId}`)).toBe(true);
+    // The deadline passes while the server is down (moved into the past rather than waited for): the re-arm at start-up fires it.
+    await t.app.db.evalClarification.update({ where: { id: c.clarificationId }, data: { answerBy: new Date(Date.now() - 1_000) } });
+    await armEvaluationTimers(t.app.ctx);
+    await until(() => !!onPage()?.expiredAt && !!onWall()?.expiredAt, 5000, "closed as unanswered on the bidder's page and the supervisors' view");
+    const expiredRows = () => t.app.db.auditEvent.count({ where: { action: "evaluation.clarificationExpired", target: `evaluation:${sessionId}` } });
+    expect(await expiredRows()).toBe(1);
+    await unchanged(() => call(bs, "evaluation:answerClarification", { clarificationId: c.clarificationId, answer: "迟到的答复" }), "ANSWER_CLOSED");
+    // Armed again (another restart): nothing more happens.
+    await armEvaluationTimers(t.app.ctx);
+    await t.app.ctx.timers.settled();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await expiredRows()).toBe(1);
+    expect((await t.app.db.evalClarification.findUniqueOrThrow({ where: { id: c.clarificationId } })).answer).toBeNull();
+    page.stop();
+    bs.disconnect();
   });
 
   it("ranks by the lowest evaluated price and goes on to the report", async () => {

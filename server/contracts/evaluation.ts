@@ -369,7 +369,7 @@ export type MemberView = z.infer<typeof MemberView>;
 
 export const SubmissionView = z.object({ submissionId: Id, step: SheetStep, version: z.number(), sha256: z.string(), submittedAt: IsoTime, sheet: Sheet, outlierReasons: z.array(z.object({ companyId: Id, reason: z.string() })) });
 export const OutlierWarning = z.object({ companyId: Id, myTotal: z.string(), othersMean: z.string(), deviation: z.string(), needsReason: z.literal(true) });
-export const ClarificationView = z.object({ id: Id, companyId: Id, companyName: z.string(), question: z.string(), askedAt: IsoTime, answerBy: IsoTime, answer: z.string().nullable(), answeredAt: IsoTime.nullable() });
+export const ClarificationView = z.object({ id: Id, companyId: Id, companyName: z.string(), question: z.string(), askedAt: IsoTime, answerBy: IsoTime, answer: z.string().nullable(), answeredAt: IsoTime.nullable(), expiredAt: IsoTime.nullable() });
 export const ActionRequestView = z.object({
   id: Id,
   kind: ActionKind,

@@ -6,7 +6,7 @@
 // the wall shows it expired, a supervisor may seal the session.
 import { appendAudit } from "../audit/chain";
 import type { AppContext } from "../context";
-import { armClosedShown, changed, CLOSED_SHOWN_MS } from "./session";
+import { armClarification, armClosedShown, changed, CLOSED_SHOWN_MS } from "./session";
 
 const system = { kind: "system" as const, id: "evaluation-links", role: "system" };
 const timerName = (sessionId: string, roomId: string) => `eval-fault:${sessionId}:${roomId}`;
@@ -85,4 +85,7 @@ export async function armEvaluationTimers(app: AppContext): Promise<void> {
   // Sessions closed a moment ago still shown in their rooms: their screens go back to idle on time.
   const closed = await app.db.evalSession.findMany({ where: { status: "closed", closedAt: { gt: new Date(Date.now() - CLOSED_SHOWN_MS) } }, select: { id: true, closedAt: true } });
   for (const s of closed) armClosedShown(app, s.id, s.closedAt!);
+  // Questions to bidders still open: their answer deadline (a deadline passed while the server was down fires at once).
+  const open = await app.db.evalClarification.findMany({ where: { answeredAt: null, expiredAt: null }, select: { id: true, answerBy: true } });
+  for (const c of open) armClarification(app, c.id, c.answerBy);
 }

@@ -218,7 +218,12 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
           kind: "table",
           caption: "澄清",
           columns: [{ header: "投标人", width: 0.2 }, { header: "问题", width: 0.35 }, { header: "答复", width: 0.3 }, { header: "答复时间", width: 0.15 }],
-          rows: clar.map((c) => [nameOf.get(c.companyId) ?? "", c.question, c.answer ?? "（未答复）", c.answeredAt ? formatShanghai(c.answeredAt) : "—"]),
+          rows: clar.map((c) => [
+            nameOf.get(c.companyId) ?? "",
+            c.question,
+            c.answer ?? (c.expiredAt ? `（逾期未答复，时限 ${formatShanghai(c.answerBy)}）` : "（未答复）"),
+            c.answeredAt ? formatShanghai(c.answeredAt) : "—",
+          ]),
         }
       : { kind: "paragraph", text: "澄清：无。" },
     dissents.length

@@ -637,12 +637,39 @@ export async function requestClarification(app: AppContext, principal: Principal
   if (!bidders.some((b) => b.companyId === input.companyId)) throw new AppError("UNKNOWN_BIDDER", "No such bidder in this evaluation");
   const id = randomUUID();
   const now = new Date();
+  const answerBy = new Date(now.getTime() + input.answerMinutes * 60_000);
   await app.db.$transaction(async (tx) => {
-    await tx.evalClarification.create({ data: { id, sessionId: s.id, companyId: input.companyId, question: input.question, askedBy: actorOf(principal).id, askedAt: now, answerBy: new Date(now.getTime() + input.answerMinutes * 60_000) } });
+    await tx.evalClarification.create({ data: { id, sessionId: s.id, companyId: input.companyId, question: input.question, askedBy: actorOf(principal).id, askedAt: now, answerBy } });
     await appendAudit(tx, { actor: actorOf(principal), action: "evaluation.clarificationAsked", target: `evaluation:${s.id}`, payload: { id, companyId: input.companyId, question: input.question } });
   });
+  armClarification(app, id, answerBy);
   await changed(app, s.id, [input.companyId]);
   return { clarificationId: id };
+}
+
+const clarificationTimer = (id: string) => `eval-clarification:${id}`;
+
+/** The answer deadline of a clarification (armed when asked, re-armed at start-up: links.ts armEvaluationTimers). */
+export function armClarification(app: AppContext, id: string, answerBy: Date): void {
+  app.timers.at(clarificationTimer(id), answerBy, () => expireClarification(app, id));
+}
+
+/**
+ * The deadline passed without an answer: the question is closed as unanswered (逾期未答复), audited, and every
+ * screen of the evaluation (the committee's, the agent's, the bidder's page) shows it from the server's state.
+ * Idempotent: a question answered in time, or already closed, is left alone.
+ */
+export async function expireClarification(app: AppContext, id: string, now = new Date()): Promise<boolean> {
+  const c = await app.db.evalClarification.findUnique({ where: { id } });
+  if (!c || c.answeredAt || c.expiredAt || c.answerBy > now) return false;
+  const expired = await app.db.$transaction(async (tx) => {
+    const { count } = await tx.evalClarification.updateMany({ where: { id, answeredAt: null, expiredAt: null }, data: { expiredAt: now } });
+    if (count !== 1) return false;
+    await appendAudit(tx, { actor: { kind: "system", id: "clarification-deadline", role: "system" }, action: "evaluation.clarificationExpired", target: `evaluation:${c.sessionId}`, payload: { id, companyId: c.companyId, answerBy: c.answerBy.toISOString() } });
+    return true;
+  });
+  if (expired) await changed(app, c.sessionId, [c.companyId]);
+  return expired;
 }
 
 export async function answerClarification(app: AppContext, principal: Principal, input: { clarificationId: string; answer: string }) {
@@ -651,10 +678,13 @@ export async function answerClarification(app: AppContext, principal: Principal,
   if (!c || c.companyId !== principal.companyId) throw new AppError("NOT_FOUND", "No such question to your company");
   if (c.answeredAt) throw new AppError("ALREADY_DONE", "Already answered");
   const now = new Date();
-  if (now > c.answerBy) throw new AppError("ANSWER_CLOSED", "The time to answer is over");
+  if (c.expiredAt || now > c.answerBy) throw new AppError("ANSWER_CLOSED", "The time to answer is over");
   await app.db.$transaction(async (tx) => {
-    const { count } = await tx.evalClarification.updateMany({ where: { id: c.id, answeredAt: null }, data: { answer: input.answer, answeredAt: now } });
-    if (count !== 1) throw new AppError("ALREADY_DONE", "Already answered");
+    const { count } = await tx.evalClarification.updateMany({ where: { id: c.id, answeredAt: null, expiredAt: null }, data: { answer: input.answer, answeredAt: now } });
+    if (count !== 1) {
+      const again = await tx.evalClarification.findUnique({ where: { id: c.id } });
+      throw again?.expiredAt ? new AppError("ANSWER_CLOSED", "The time to answer is over") : new AppError("ALREADY_DONE", "Already answered");
+    }
     await appendAudit(tx, { actor: actorOf(principal), action: "evaluation.clarificationAnswered", target: `evaluation:${c.sessionId}`, payload: { id: c.id, answer: input.answer } });
   });
   await changed(app, c.sessionId, [c.companyId]);

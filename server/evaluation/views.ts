@@ -96,7 +96,7 @@ async function gather(db: Db, presence: PresenceRegistry, sessionId: string) {
   const faultClock = down
     ? { roomId: down.roomId, roomName: rooms.get(down.roomId)?.name ?? "", kind: down.faultKind as "before-start" | "during", since: down.faultSince!.toISOString(), endsAt: down.faultEndsAt!.toISOString(), expired: down.faultEndsAt!.getTime() <= Date.now() }
     : null;
-  const clarifications = clar.map((c) => ({ id: c.id, companyId: c.companyId, companyName: companyName.get(c.companyId) ?? "", question: c.question, askedAt: c.askedAt.toISOString(), answerBy: c.answerBy.toISOString(), answer: c.answer, answeredAt: iso(c.answeredAt) }));
+  const clarifications = clar.map((c) => ({ id: c.id, companyId: c.companyId, companyName: companyName.get(c.companyId) ?? "", question: c.question, askedAt: c.askedAt.toISOString(), answerBy: c.answerBy.toISOString(), answer: c.answer, answeredAt: iso(c.answeredAt), expiredAt: iso(c.expiredAt) }));
   const requests = reqs.map((r) => ({ id: r.id, kind: r.kind as "pause" | "resume" | "correction", reason: r.reason, memberSeat: r.memberId ? seat(r.memberId) : null, step: (r.step as "qualification" | "scoring" | null) ?? null, state: r.state as "pending" | "approved" | "rejected", requestedAt: r.requestedAt.toISOString(), decidedAt: iso(r.decidedAt) }));
   const stepIdx = stepsFor(t.method).indexOf(s.step as EvalStep);
   const atLeast = (step: EvalStep) => stepIdx >= stepsFor(t.method).indexOf(step);
@@ -350,7 +350,7 @@ export function evaluationStreams(db: Db, presence: PresenceRegistry): StreamKin
         companyId: sub,
         step: EvalStep.parse(s.step),
         status: s.status as EvalBidderState["status"],
-        clarifications: clar.map((c) => ({ id: c.id, companyId: c.companyId, companyName: company?.name ?? "", question: c.question, askedAt: c.askedAt.toISOString(), answerBy: c.answerBy.toISOString(), answer: c.answer, answeredAt: iso(c.answeredAt) })),
+        clarifications: clar.map((c) => ({ id: c.id, companyId: c.companyId, companyName: company?.name ?? "", question: c.question, askedAt: c.askedAt.toISOString(), answerBy: c.answerBy.toISOString(), answer: c.answer, answeredAt: iso(c.answeredAt), expiredAt: iso(c.expiredAt) })),
       };
     },
   };

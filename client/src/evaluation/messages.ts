@@ -225,6 +225,7 @@ const zh = {
       submit: "提交答复",
       answered: "答复已提交",
       closed: "答复时间已过",
+      expired: "逾期未答复（时限 {time}）",
     },
     req: {
       title: "申请暂停 / 恢复 / 更正",
@@ -564,6 +565,7 @@ const en: EvaluationMessages = {
       submit: "Submit the answer",
       answered: "Answer submitted",
       closed: "The time to answer is over",
+      expired: "Not answered by the deadline ({time})",
     },
     req: {
       title: "Request pause / resume / correction",

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "EvalClarification" ADD COLUMN "expiredAt" DATETIME;
+
