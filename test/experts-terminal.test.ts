@@ -86,6 +86,14 @@ describe("sign-in codes: at most one a minute and five an hour per seat", () => 
     const sixth = await call(et1, "experts:signInStart", { residentId });
     expect(sixth).toMatchObject({ ok: false, error: { code: "RATE_LIMITED", message: expect.stringContaining("5 codes") } });
     expect(await state()).toBe(before6);
+    // The count is the seat's row (every process and a restart see it), not one process's memory.
+    const row = await t.app.db.expertPick.findUniqueOrThrow({ where: { id: seat.id } });
+    expect(row.otpSends).toBe(5);
+    expect(Date.now() - row.otpWindowAt!.getTime()).toBeLessThan(60_000);
+    // An hour after the window opened, codes go again (the window moved back rather than waited for).
+    await t.app.db.expertPick.update({ where: { id: seat.id }, data: { otpWindowAt: new Date(row.otpWindowAt!.getTime() - 3_600_000) } });
+    expect(await call(et1, "experts:signInStart", { residentId })).toMatchObject({ ok: true });
+    expect(await t.app.db.expertPick.findUniqueOrThrow({ where: { id: seat.id } })).toMatchObject({ otpSends: 1 });
     // The last code still signs in.
     const code = codes().filter((m) => m.pickId === seat.id).at(-1)!.code!;
     expect(await call(et1, "experts:signInFinish", { residentId, code })).toMatchObject({ ok: true, data: { name: expertOf(seat.expertId).name } });

@@ -42,6 +42,7 @@ const OTP_MAX_TRIES = 5;
 /** Per seat: a new sign-in code at most once a minute, and at most 5 an hour. */
 const OTP_RESEND_MS = 60_000;
 const OTP_MAX_PER_HOUR = 5;
+const OTP_WINDOW_MS = 3_600_000;
 
 const changed = (app: AppContext, drawId: string) => app.events.emit("experts.drawChanged", { drawId });
 const streamsOf = (drawId: string) => ({ agent: `expert-draw:${drawId}:agent`, supervisor: `expert-draw:${drawId}:supervisor` });
@@ -654,28 +655,32 @@ async function seatAtTerminal(app: AppContext, principal: Principal, residentId:
 export async function signInStart(app: AppContext, principal: Principal, residentId: string) {
   const { expert, pick, draw } = await seatAtTerminal(app, principal, residentId);
   if (pick.state === "signed-in") throw new AppError("ALREADY_SIGNED_IN", "This expert has already signed in");
-  // Rate limit per seat: the last code's time is persisted (its expiry − TTL); the hourly count is kept in memory.
-  const nowMs = Date.now();
-  const lastSent = pick.otpExpiresAt ? pick.otpExpiresAt.getTime() - OTP_TTL_MS : null;
-  if (lastSent !== null && nowMs - lastSent < OTP_RESEND_MS) {
-    const wait = Math.ceil((OTP_RESEND_MS - (nowMs - lastSent)) / 1000);
-    throw new AppError("RATE_LIMITED", `A code was sent less than a minute ago; ask again in ${wait} s`, [{ path: "residentId", message: `retry after ${new Date(lastSent + OTP_RESEND_MS).toISOString()}` }]);
-  }
-  const sends = (app.experts.codeSends.get(pick.id) ?? []).filter((t) => nowMs - t < 3_600_000);
-  if (sends.length >= OTP_MAX_PER_HOUR) {
-    throw new AppError("RATE_LIMITED", `${OTP_MAX_PER_HOUR} codes were sent for this seat in the last hour; ask again after ${formatShanghai(new Date(sends[0]! + 3_600_000))}`, [
-      { path: "residentId", message: `retry after ${new Date(sends[0]! + 3_600_000).toISOString()}` },
-    ]);
-  }
-  sends.push(nowMs);
-  app.experts.codeSends.set(pick.id, sends);
-  if (app.experts.codeSends.size > 5_000) {
-    for (const [id, times] of app.experts.codeSends) if (nowMs - times.at(-1)! >= 3_600_000) app.experts.codeSends.delete(id);
-  }
+  let expiresAt!: Date;
+  // Rate limit per seat, kept in the pick row (every process sees it, a restart keeps it) and checked inside the
+  // transaction that issues the code: one a minute (the last code's time is its expiry − TTL), and at most
+  // OTP_MAX_PER_HOUR in the hour that opened with the first code of the window.
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
-  const expiresAt = new Date(nowMs + OTP_TTL_MS);
   await app.db.$transaction(async (tx) => {
-    await tx.expertPick.update({ where: { id: pick.id }, data: { otpHash: sha256(`${pick.id}:${code}`), otpExpiresAt: expiresAt, otpTries: 0 } });
+    const p = await tx.expertPick.findUniqueOrThrow({ where: { id: pick.id } });
+    const now = new Date();
+    const nowMs = now.getTime();
+    const lastSent = p.otpExpiresAt ? p.otpExpiresAt.getTime() - OTP_TTL_MS : null;
+    if (lastSent !== null && nowMs - lastSent < OTP_RESEND_MS) {
+      const wait = Math.ceil((OTP_RESEND_MS - (nowMs - lastSent)) / 1000);
+      throw new AppError("RATE_LIMITED", `A code was sent less than a minute ago; ask again in ${wait} s`, [{ path: "residentId", message: `retry after ${new Date(lastSent + OTP_RESEND_MS).toISOString()}` }]);
+    }
+    const windowOpen = p.otpWindowAt !== null && nowMs - p.otpWindowAt.getTime() < OTP_WINDOW_MS;
+    if (windowOpen && p.otpSends >= OTP_MAX_PER_HOUR) {
+      const reopens = new Date(p.otpWindowAt!.getTime() + OTP_WINDOW_MS);
+      throw new AppError("RATE_LIMITED", `${OTP_MAX_PER_HOUR} codes were sent for this seat in the last hour; ask again after ${formatShanghai(reopens)}`, [
+        { path: "residentId", message: `retry after ${reopens.toISOString()}` },
+      ]);
+    }
+    expiresAt = new Date(nowMs + OTP_TTL_MS);
+    await tx.expertPick.update({
+      where: { id: pick.id },
+      data: { otpHash: sha256(`${pick.id}:${code}`), otpExpiresAt: expiresAt, otpTries: 0, otpSends: windowOpen ? p.otpSends + 1 : 1, otpWindowAt: windowOpen ? p.otpWindowAt : now },
+    });
     await appendAudit(tx, { actor: actorOf(principal), action: "experts.signInCode", target: `expert-draw:${draw.id}`, payload: { seq: pick.seq, expiresAt: expiresAt.toISOString() } });
   });
   const project = await app.db.project.findUniqueOrThrow({ where: { id: draw.projectId } });

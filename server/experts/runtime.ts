@@ -23,8 +23,6 @@ export class ExpertsRuntime {
   private pgReader: PgPool | undefined;
   private rawWriter: RawDb | undefined;
   private readonly frozen = new Map<string, Uint32Array[]>();
-  /** Sign-in codes sent per seat (pick id → send times, ms), for the hourly cap. */
-  readonly codeSends = new Map<string, number[]>();
 
   constructor(
     private readonly config: Config,
