@@ -129,4 +129,23 @@ describe("a conflict detected at the conflicts step", () => {
     const res = await call(w.agent, "evaluation:advance", { sessionId, from: "conflicts" });
     expect(res).toMatchObject({ ok: false, error: { code: "STEP_INCOMPLETE" } });
   });
+
+  it("an expert on the owner's staff is detected, and the supervisors' table names the owner (招标人)", { timeout: 60_000 }, async () => {
+    await t.close();
+    t = await startTestApp();
+    const w = await evaluationWorld(t, [3_000_000_00, 3_100_000_00], { poolOffset: 2 });
+    const { sessionId, streams, seats } = await toPledged(w);
+    const lot = await t.app.db.lot.findUniqueOrThrow({ where: { id: w.lotId }, include: { project: true } });
+    const owner = lot.project.ownerName;
+    // After the draw the expert's employer is recorded as the project owner.
+    await t.app.db.expert.update({ where: { id: expertIdOf(w, seats[0]!) }, data: { employerName: owner } });
+    ok(await call(w.agent, "evaluation:advance", { sessionId, from: "pledge" }));
+    const found = await t.app.db.evalConflict.findMany({ where: { sessionId } });
+    expect(found).toEqual([expect.objectContaining({ memberId: seats[0]!.memberId, companyId: `owner:${owner}`, reason: `detected: staff of the owner ${owner}` })]);
+    const supervisor = await t.connect({ token: (await t.login("supervisor")).token });
+    const view = new LiveStreamClient<EvalSupervisorState>(supervisor, streams.supervisor).start();
+    await until(() => (view.state?.conflicts.length ?? 0) === 1, 5000, "the conflict on the supervisors' view");
+    expect(view.state!.conflicts[0]).toMatchObject({ seat: expect.any(Number), companyName: `招标人 ${owner}`, reason: `detected: staff of the owner ${owner}` });
+    view.stop();
+  });
 });

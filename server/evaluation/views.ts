@@ -33,6 +33,16 @@ import { outliers, sheetTotals } from "./compute";
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const ID = "([A-Za-z0-9-]{1,64})";
 
+/**
+ * Who a conflict is with: a bidder's name, or the project owner (招标人) for a conflict detected from the expert's
+ * employer (conflicts.ts records those as `owner:<credit code or name>`).
+ */
+function conflictPartyName(g: { companyName: Map<string, string>; lot: { project: { ownerName: string } } }, companyId: string): string {
+  if (!companyId.startsWith("owner:")) return g.companyName.get(companyId) ?? "";
+  const owner = g.lot.project.ownerName.trim() || companyId.slice("owner:".length);
+  return `招标人 ${owner}`;
+}
+
 async function gather(db: Db, presence: PresenceRegistry, sessionId: string) {
   const s = await db.evalSession.findUnique({ where: { id: sessionId } });
   if (!s) return null;
@@ -209,7 +219,7 @@ async function buildSupervisor(db: Db, g: Gathered): Promise<EvalSupervisorState
     ...agent,
     outlierReasons: scoring.flatMap((x) => (JSON.parse(x.outlierReasons) as { companyId: string; reason: string }[]).map((o) => ({ seat: g.seat(x.memberId), name: g.name(x.memberId), companyName: g.companyName.get(o.companyId) ?? "", reason: o.reason, at: x.submittedAt.toISOString() }))),
     corrections: g.subs.filter((x) => x.supersededAt).map((x) => ({ seat: g.seat(x.memberId), step: x.step as "qualification" | "scoring", fromVersion: x.version, reason: g.requests.find((r) => r.kind === "correction" && r.state === "approved" && r.memberSeat === g.seat(x.memberId))?.reason ?? "", at: x.supersededAt!.toISOString() })),
-    conflicts: conflicts.map((c) => ({ seat: g.seat(c.memberId), name: g.members.find((m) => m.id === c.memberId) ? (g.experts.get(g.members.find((m) => m.id === c.memberId)!.expertId) ?? null) : null, companyName: g.companyName.get(c.companyId) ?? "", reason: c.reason, at: c.at.toISOString() })),
+    conflicts: conflicts.map((c) => ({ seat: g.seat(c.memberId), name: g.members.find((m) => m.id === c.memberId) ? (g.experts.get(g.members.find((m) => m.id === c.memberId)!.expertId) ?? null) : null, companyName: conflictPartyName(g, c.companyId), reason: c.reason, at: c.at.toISOString() })),
     log: audit.map((a) => ({ at: a.at.toISOString(), action: a.action, detail: a.actorRole })),
     sealedAt: iso(g.s.sealedAt),
     sealReason: g.s.sealReason,
