@@ -23,7 +23,7 @@ import { isUtf8 } from "node:buffer";
 import { CsvError, parse } from "csv-parse";
 import type { ImportResult } from "@contracts/stats";
 import { appendAudit, type Actor } from "../audit/chain";
-import { dbProvider, type Db } from "../db";
+import { directSql, dbProvider, type Db } from "../db";
 import { AppError } from "../errors";
 import { parseHeader, parseRow, type DealRow, type Header } from "./csv";
 import { loadRules } from "./rules";
@@ -326,8 +326,10 @@ export async function importDeals(db: Db, actor: Actor, source: Readable, opts: 
 
 /**
  * The merge on PostgreSQL (no ATTACH): the staged rows are copied into a temporary
- * table inside the import's one transaction (multi-row INSERTs), then the same
- * refusal check and upsert as on SQLite run against it.
+ * table inside the import's one transaction (multi-row INSERTs of 500 rows), then the
+ * same refusal check and upsert as on SQLite run against it. Plain SQL on a client of
+ * the app's pool (directSql: the writer lock first, as every transaction): Prisma's raw
+ * API kept memory growing with the rows (564 MB peak at 100,000).
  */
 async function mergeIntoPostgres(
   db: Db,
@@ -338,62 +340,62 @@ async function mergeIntoPostgres(
   const src = "stats_import_rows";
   const COLS = 13;
   const PER = 500;
+  const rowSql = `(${Array.from({ length: COLS }, () => "?").join(", ")})`;
+  const insertSql = (n: number) => `INSERT INTO ${src} VALUES ${Array.from({ length: n }, () => rowSql).join(", ")}`;
+  const fullBatch = insertSql(PER);
   try {
-    return await db.$transaction(
-      async (tx) => {
-        await tx.$executeRawUnsafe(
-          `CREATE TEMP TABLE ${src} (line INTEGER NOT NULL, id TEXT NOT NULL, code TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,
-           "budgetFen" BIGINT, "referenceFen" BIGINT, "dealFen" BIGINT NOT NULL, "dealDay" INTEGER NOT NULL, "dealMonth" INTEGER NOT NULL,
-           remote BOOLEAN NOT NULL, hall TEXT, agent TEXT) ON COMMIT DROP`,
+    return await directSql(db).transaction(async (tx) => {
+      await tx.run(
+        `CREATE TEMP TABLE ${src} (line INTEGER NOT NULL, id TEXT NOT NULL, code TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,
+         "budgetFen" BIGINT, "referenceFen" BIGINT, "dealFen" BIGINT NOT NULL, "dealDay" INTEGER NOT NULL, "dealMonth" INTEGER NOT NULL,
+         remote BOOLEAN NOT NULL, hall TEXT, agent TEXT) ON COMMIT DROP`,
+      );
+      let batch: unknown[] = [];
+      const flush = async () => {
+        const n = batch.length / COLS;
+        if (n === 0) return;
+        await tx.run(n === PER ? fullBatch : insertSql(n), batch);
+        batch = [];
+      };
+      // Integers as text: BIGINT columns take them exactly.
+      const big = (v: unknown) => (v === null || v === undefined ? null : String(v));
+      const read = scratch.prepare("SELECT line, id, code, name, category, budgetFen, referenceFen, dealFen, dealDay, dealMonth, remote, hall, agent FROM rows ORDER BY line").raw();
+      for (const r of read.iterate() as Iterable<unknown[]>) {
+        batch.push(r[0], r[1], r[2], r[3], r[4], big(r[5]), big(r[6]), big(r[7]), r[8], r[9], Boolean(r[10]), r[11], r[12]);
+        if (batch.length >= PER * COLS) await flush();
+      }
+      await flush();
+      const awarded = await tx.all<{ line: number; code: string }>(
+        `SELECT s.line AS line, s.code AS code FROM ${src} s JOIN "StatsDeal" d ON d.code = s.code WHERE d.source = 'award' ORDER BY s.line LIMIT ${o.maxErrors}`,
+      );
+      if (awarded.length > 0) {
+        const [n] = await tx.all<{ n: string }>(`SELECT CAST(COUNT(*) AS TEXT) AS n FROM ${src} s JOIN "StatsDeal" d ON d.code = s.code WHERE d.source = 'award'`);
+        throw importRejected(
+          awarded.map((a) => ({ line: Number(a.line), message: `code "${a.code}" is a deal recorded from a lot's award; an import may not overwrite it` })),
+          Number(n?.n ?? awarded.length),
         );
-        let batch: unknown[] = [];
-        const flush = async () => {
-          const n = batch.length / COLS;
-          if (n === 0) return;
-          const values = Array.from({ length: n }, (_, i) => `(${Array.from({ length: COLS }, (_, j) => `$${i * COLS + j + 1}`).join(", ")})`).join(", ");
-          await tx.$executeRawUnsafe(`INSERT INTO ${src} VALUES ${values}`, ...batch);
-          batch = [];
-        };
-        const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as number));
-        const read = scratch.prepare("SELECT line, id, code, name, category, budgetFen, referenceFen, dealFen, dealDay, dealMonth, remote, hall, agent FROM rows ORDER BY line").raw();
-        for (const r of read.iterate() as Iterable<unknown[]>) {
-          batch.push(r[0], r[1], r[2], r[3], r[4], big(r[5]), big(r[6]), big(r[7]), r[8], r[9], Boolean(r[10]), r[11], r[12]);
-          if (batch.length >= PER * COLS) await flush();
-        }
-        await flush();
-        const awarded = await tx.$queryRawUnsafe<{ line: number; code: string }[]>(
-          `SELECT s.line AS line, s.code AS code FROM ${src} s JOIN "StatsDeal" d ON d.code = s.code WHERE d.source = 'award' ORDER BY s.line LIMIT ${o.maxErrors}`,
-        );
-        if (awarded.length > 0) {
-          const [n] = await tx.$queryRawUnsafe<{ n: string }[]>(`SELECT CAST(COUNT(*) AS TEXT) AS n FROM ${src} s JOIN "StatsDeal" d ON d.code = s.code WHERE d.source = 'award'`);
-          throw importRejected(
-            awarded.map((a) => ({ line: Number(a.line), message: `code "${a.code}" is a deal recorded from a lot's award; an import may not overwrite it` })),
-            Number(n?.n ?? awarded.length),
-          );
-        }
-        const fields = ["name", "category", "budgetFen", "referenceFen", "dealFen", "dealDay", "dealMonth", "remoteEvaluation", ...(o.header.hasHall ? ["hall"] : []), ...(o.header.hasAgent ? ["agent"] : [])];
-        const stagedCol = (f: string) => (f === "remoteEvaluation" ? "remote" : `"${f}"`);
-        const differs = fields.map((f) => `d."${f}" IS DISTINCT FROM s.${stagedCol(f)}`).join(" OR ");
-        const [counts] = await tx.$queryRawUnsafe<{ existing: string; changed: string }[]>(
-          `SELECT CAST(COUNT(*) AS TEXT) AS existing, CAST(COALESCE(SUM(CASE WHEN ${differs} THEN 1 ELSE 0 END), 0) AS TEXT) AS changed
-           FROM ${src} s JOIN "StatsDeal" d ON d.code = s.code`,
-        );
-        const existing = Number(counts?.existing ?? 0);
-        const updated = Number(counts?.changed ?? 0);
-        const now = new Date();
-        await tx.$executeRawUnsafe(
-          `INSERT INTO "StatsDeal" ("id", "code", "name", "category", "budgetFen", "referenceFen", "dealFen", "dealDay", "dealMonth", "remoteEvaluation", "hall", "agent", "source", "createdAt", "updatedAt")
-           SELECT id, code, name, category, "budgetFen", "referenceFen", "dealFen", "dealDay", "dealMonth", remote, hall, agent, 'import', $1, $1 FROM ${src}
-           ON CONFLICT ("code") DO UPDATE SET ${fields.map((f) => `"${f}" = excluded."${f}"`).join(", ")}, "updatedAt" = excluded."updatedAt"
-           WHERE "StatsDeal".source <> 'award' AND (${fields.map((f) => `"StatsDeal"."${f}" IS DISTINCT FROM excluded."${f}"`).join(" OR ")})`,
-          now,
-        );
-        const res: ImportResult = { rows: o.rows, created: o.rows - existing, updated, unchanged: existing - updated, sha256: o.sha256 };
-        await appendAudit(tx, { actor: o.actor, action: "stats.import", target: "stats:ledger", payload: { fileName: o.fileName, ...res } });
-        return res;
-      },
-      { maxWait: 30_000, timeout: 30 * 60_000 },
-    );
+      }
+      const fields = ["name", "category", "budgetFen", "referenceFen", "dealFen", "dealDay", "dealMonth", "remoteEvaluation", ...(o.header.hasHall ? ["hall"] : []), ...(o.header.hasAgent ? ["agent"] : [])];
+      const stagedCol = (f: string) => (f === "remoteEvaluation" ? "remote" : `"${f}"`);
+      const differs = fields.map((f) => `d."${f}" IS DISTINCT FROM s.${stagedCol(f)}`).join(" OR ");
+      const [counts] = await tx.all<{ existing: string; changed: string }>(
+        `SELECT CAST(COUNT(*) AS TEXT) AS existing, CAST(COALESCE(SUM(CASE WHEN ${differs} THEN 1 ELSE 0 END), 0) AS TEXT) AS changed
+         FROM ${src} s JOIN "StatsDeal" d ON d.code = s.code`,
+      );
+      const existing = Number(counts?.existing ?? 0);
+      const updated = Number(counts?.changed ?? 0);
+      const now = new Date();
+      await tx.run(
+        `INSERT INTO "StatsDeal" ("id", "code", "name", "category", "budgetFen", "referenceFen", "dealFen", "dealDay", "dealMonth", "remoteEvaluation", "hall", "agent", "source", "createdAt", "updatedAt")
+         SELECT id, code, name, category, "budgetFen", "referenceFen", "dealFen", "dealDay", "dealMonth", remote, hall, agent, 'import', ?, ? FROM ${src}
+         ON CONFLICT ("code") DO UPDATE SET ${fields.map((f) => `"${f}" = excluded."${f}"`).join(", ")}, "updatedAt" = excluded."updatedAt"
+         WHERE "StatsDeal".source <> 'award' AND (${fields.map((f) => `"StatsDeal"."${f}" IS DISTINCT FROM excluded."${f}"`).join(" OR ")})`,
+        [now, now],
+      );
+      const res: ImportResult = { rows: o.rows, created: o.rows - existing, updated, unchanged: existing - updated, sha256: o.sha256 };
+      await appendAudit(tx, { actor: o.actor, action: "stats.import", target: "stats:ledger", payload: { fileName: o.fileName, ...res } });
+      return res;
+    });
   } finally {
     scratch.close();
   }
