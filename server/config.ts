@@ -64,6 +64,11 @@ const EnvSchema = z.object({
   EXPERT_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   EXPERT_WEBHOOK_TIMEOUT_MS: intFrom(5000, 100, 60000),
   EXPERT_WEBHOOK_RETRIES: intFrom(3, 0, 10),
+  /**
+   * With several processes (REDIS_URL): how long an invitation committed by one process is left to it
+   * before a process starting up sends it again (default: what one send may take with its retries, or 10 s).
+   */
+  EXPERT_INVITE_HANDOVER_MS: intFrom(-1, 0, 3_600_000), // -1: not set (the default below)
   /** Base URL of the invitation links sent to experts (default http://localhost:PORT). */
   EXPERT_LINK_BASE: z.url({ protocol: /^https?$/ }).optional(),
   /** T: minutes an invited expert has to answer before a replacement is drawn. */
@@ -142,6 +147,8 @@ export interface ExpertsConfig {
   procurementDrawWorkdays: number;
   importMaxBytes: number;
   holidaysFile?: string | undefined;
+  /** See EXPERT_INVITE_HANDOVER_MS. */
+  inviteHandoverMs: number;
 }
 
 export class ConfigError extends Error {
@@ -204,6 +211,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       procurementDrawWorkdays: e.EXPERT_PROCUREMENT_DRAW_WORKDAYS,
       importMaxBytes: e.EXPERT_IMPORT_MAX_MB * 1024 * 1024,
       holidaysFile: e.EXPERT_HOLIDAYS_FILE,
+      inviteHandoverMs:
+        e.EXPERT_INVITE_HANDOVER_MS >= 0
+          ? e.EXPERT_INVITE_HANDOVER_MS
+          : e.EXPERT_NOTIFIER === "webhook"
+          ? // every attempt times out, with the back-offs between (500 ms doubling: notifier.ts), and a margin
+            e.EXPERT_WEBHOOK_TIMEOUT_MS * (e.EXPERT_WEBHOOK_RETRIES + 1) + 500 * (2 ** e.EXPERT_WEBHOOK_RETRIES - 1) + 5_000
+          : 10_000,
     },
     evaluation: { faultBeforeStartMinutes: e.EVAL_FAULT_BEFORE_START_MINUTES, faultDuringMinutes: e.EVAL_FAULT_DURING_MINUTES },
   };

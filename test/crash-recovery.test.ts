@@ -212,7 +212,11 @@ beforeAll(async () => {
 
   const sp = await startServerProcess({
     template: inject("dbTemplate"),
-    env: { EXPERT_NOTIFIER: "webhook", EXPERT_WEBHOOK_URL: hookUrl, EXPERT_WEBHOOK_SECRET: "crash-test-webhook-secret", EXPERT_WEBHOOK_RETRIES: "0", APP_SECRET: randomBytes(32).toString("base64url") },
+    env: { EXPERT_NOTIFIER: "webhook", EXPERT_WEBHOOK_URL: hookUrl, EXPERT_WEBHOOK_SECRET: "crash-test-webhook-secret", EXPERT_WEBHOOK_RETRIES: "0",
+      // The scale-out pass (REDIS_URL): a restarted process leaves unsent invitations to the process that
+      // committed them for this long (server/experts/resend.ts); the killed one will not send them.
+      EXPERT_INVITE_HANDOVER_MS: "1000",
+      APP_SECRET: randomBytes(32).toString("base64url") },
     firstEnv: { HALL_EXPERTS_CSV: csv },
   });
   const db = createDb(sp.databaseUrl);
