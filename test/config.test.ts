@@ -17,6 +17,11 @@ describe("configuration", () => {
     expect(c.databaseUrl).toBe(`file:${join(d, "hall.db")}`);
     expect(c.appSecret.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({ DATA_DIR: d }).appSecret).toBe(c.appSecret); // kept in the data folder
+    // The invitation handover: one send with its retries (webhook), 10 s with the console notifier, or as set.
+    expect(c.experts.inviteHandoverMs).toBe(10_000);
+    const hook = { EXPERT_NOTIFIER: "webhook", EXPERT_WEBHOOK_URL: "https://sms.example/x", EXPERT_WEBHOOK_SECRET: "0123456789abcdef" };
+    expect(loadConfig({ DATA_DIR: d, ...hook, EXPERT_WEBHOOK_TIMEOUT_MS: "2000", EXPERT_WEBHOOK_RETRIES: "2" }).experts.inviteHandoverMs).toBe(2000 * 3 + 500 * 3 + 5000);
+    expect(loadConfig({ DATA_DIR: d, EXPERT_INVITE_HANDOVER_MS: "0" }).experts.inviteHandoverMs).toBe(0);
   });
 
   it.each([
@@ -27,6 +32,8 @@ describe("configuration", () => {
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ NODE_ENV: "production" }, "APP_SECRET"],
     [{ APP_SECRET: "short" }, "APP_SECRET"],
+    [{ EXPERT_INVITE_HANDOVER_MS: "soon" }, "EXPERT_INVITE_HANDOVER_MS"],
+    [{ EXPERT_INVITE_HANDOVER_MS: "7200000" }, "EXPERT_INVITE_HANDOVER_MS"],
   ])("a bad value %o stops start-up naming %s", (env, name) => {
     try {
       loadConfig({ DATA_DIR: dir(), ...env });
