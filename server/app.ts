@@ -34,7 +34,7 @@ import { openingCompanyStream, openingStream } from "./opening/views";
 import { armAllTimers } from "./opening/session";
 import { ExpertsRuntime } from "./experts/runtime";
 import { armExpertTimers } from "./experts/draws";
-import { resendUnsentInvitations } from "./experts/resend";
+import { resendUnsentInvitations, startInvitationSweep } from "./experts/resend";
 import { expertDrawStream } from "./experts/views";
 import { RedisLink } from "./scale/redis";
 import { evaluationStreams } from "./evaluation/views";
@@ -135,6 +135,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   await armAllTimers(ctx);
   await armExpertTimers(ctx);
   await resendUnsentInvitations(ctx); // invitations a killed process committed but never sent
+  const stopInvitationSweep = startInvitationSweep(ctx); // clusters: a process that died while the others run
   wireEvaluationLinks(ctx);
   await armEvaluationTimers(ctx);
 
@@ -162,6 +163,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
           );
         });
       ctx.timers.close();
+      await step("invitation sweep", stopInvitationSweep());
       await step("timers", ctx.timers.settled());
       await step("experts", ctx.experts.settled());
       stopSweeper();

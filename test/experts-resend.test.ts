@@ -6,7 +6,7 @@
 // once when it is not.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExpertMessage, ExpertNotifier } from "../server/experts/notifier";
-import { resendUnsentInvitations } from "../server/experts/resend";
+import { resendUnsentInvitations, startInvitationSweep } from "../server/experts/resend";
 import type { AppContext } from "../server/context";
 import { call, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
 import { createLot } from "./helpers/opening";
@@ -114,6 +114,22 @@ describe("invitations left unsent when a process starts", () => {
     const after = await links();
     expect(after.every((h, i) => h !== null && h !== before[i])).toBe(true);
     notifier.release(); // let the dead process's stuck calls end (they only record into the test's list)
+  });
+
+  it("in a cluster, the processes still running sweep for a dead process's invitations; racing, they send each once", async () => {
+    const picks = await stuckDraw();
+    t.app.ctx.experts.notifier = { name: "recording", send: async (m) => void notifier.delivered.push(m) } satisfies ExpertNotifier;
+    // Two running processes (two sweeps on the same database), neither started after the handover began.
+    const stops = [startInvitationSweep(asClusterMember(300), 100), startInvitationSweep(asClusterMember(300), 100)];
+    try {
+      await until(() => sentTo(picks).length >= 5, 5000, "sent by a sweep");
+      await new Promise((r) => setTimeout(r, 600)); // more sweeps come and go (the dead process's sends stay stuck)
+      expect(sentTo(picks)).toHaveLength(5);
+      expect(new Set(sentTo(picks).map((m) => m.pickId)).size).toBe(5);
+    } finally {
+      await Promise.all(stops.map((stop) => stop()));
+      notifier.release();
+    }
   });
 
   it("alone (no Redis), nobody else can be sending: everything unsent goes at once", async () => {

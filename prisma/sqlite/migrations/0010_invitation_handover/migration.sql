@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "ExpertPick" ADD COLUMN "handoverUntil" DATETIME;
+
