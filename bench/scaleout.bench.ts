@@ -25,6 +25,7 @@ import { io as ioClient, type Socket } from "socket.io-client";
 import { createClient } from "redis";
 import { createDatabase, createMigratedDatabase, dropDatabase, pgReachable, randomDbName } from "../scripts/db/pg-databases";
 import type { DemoDevice } from "../server/seed/demo";
+import { onEntryOutput } from "../test/helpers/server-process";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -60,17 +61,10 @@ function startServer(env: Record<string, string>): Promise<Proc> {
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
-    let out = "";
     let devices: DemoDevice[] = [];
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      let nl: number;
-      while ((nl = out.indexOf("\n")) >= 0) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (line.startsWith("SEEDED ")) devices = JSON.parse(line.slice(7)) as DemoDevice[];
-        if (line.startsWith("LISTENING ")) resolve({ child, url: `http://127.0.0.1:${line.slice(10).trim()}`, devices });
-      }
+    onEntryOutput(child.stdout!, {
+      seeded: (d) => (devices = d),
+      listening: (port) => resolve({ child, url: `http://127.0.0.1:${port}`, devices }),
     });
     child.once("exit", (code) => reject(new Error(`server exited (${code}): ${err}`)));
   });

@@ -23,6 +23,7 @@ import { createDb, type Db } from "../server/db";
 import { Timers } from "../server/timers";
 import { verifyAudit } from "../server/audit/chain";
 import { createLogger } from "../server/logger";
+import { onEntryOutput } from "./helpers/server-process";
 import { loadConfig } from "../server/config";
 import { DEMO_PASSWORD, type DemoDevice } from "../server/seed/demo";
 import { createDatabase, createMigratedDatabase, databaseName, dropDatabase, pgReachable, randomDbName } from "../scripts/db/pg-databases";
@@ -81,22 +82,15 @@ function startServer(env: Record<string, string>): Promise<Proc> {
     },
   };
   return new Promise((resolve, reject) => {
-    let out = "";
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s: ${p.stderr.join("").slice(-2000)}`)), 60_000);
     child.stderr!.on("data", (d: Buffer) => p.stderr.push(d.toString()));
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      let nl: number;
-      while ((nl = out.indexOf("\n")) >= 0) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (line.startsWith("SEEDED ")) p.devices = JSON.parse(line.slice(7)) as DemoDevice[];
-        if (line.startsWith("LISTENING ")) {
-          p.url = `http://127.0.0.1:${line.slice(10).trim()}`;
-          clearTimeout(timer);
-          resolve(p);
-        }
-      }
+    onEntryOutput(child.stdout!, {
+      seeded: (devices) => (p.devices = devices),
+      listening: (port) => {
+        p.url = `http://127.0.0.1:${port}`;
+        clearTimeout(timer);
+        resolve(p);
+      },
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);

@@ -9,6 +9,24 @@ import { join } from "node:path";
 import type { DemoDevice } from "../../server/seed/demo";
 import { createDatabase, databaseName, dropDatabase, randomDbName } from "../../scripts/db/pg-databases";
 
+/**
+ * Follows what test/helpers/server-entry.ts prints on stdout, line by line: `SEEDED <devices JSON>`
+ * (first start only) and `LISTENING <port>`.
+ */
+export function onEntryOutput(stdout: NodeJS.ReadableStream, on: { seeded?: (devices: DemoDevice[]) => void; listening: (port: number) => void }): void {
+  let out = "";
+  stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+    let nl: number;
+    while ((nl = out.indexOf("\n")) >= 0) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      if (line.startsWith("SEEDED ")) on.seeded?.(JSON.parse(line.slice(7)) as DemoDevice[]);
+      if (line.startsWith("LISTENING ")) on.listening(Number(line.slice(10).trim()));
+    }
+  });
+}
+
 export interface ServerProcess {
   url: string;
   port: number;
@@ -87,25 +105,18 @@ export async function startServerProcess(opts: { template: string; env?: Record<
       const child = spawn(process.execPath, ["--import", "tsx", join(root, "test/helpers/server-entry.ts")], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
       sp.child = child;
       return new Promise<void>((resolve, reject) => {
-        let out = "";
         const timer = setTimeout(() => reject(new Error(`server did not start in 60 s: ${sp.stderr.join("").slice(-2000)}`)), 60_000);
         child.stderr!.on("data", (d: Buffer) => {
           sp.stderr.push(d.toString());
           if (sp.stderr.length > 200) sp.stderr.shift();
         });
-        child.stdout!.on("data", (d: Buffer) => {
-          out += d.toString();
-          let nl: number;
-          while ((nl = out.indexOf("\n")) >= 0) {
-            const line = out.slice(0, nl);
-            out = out.slice(nl + 1);
-            if (line.startsWith("SEEDED ")) sp.devices = JSON.parse(line.slice(7)) as DemoDevice[];
-            if (line.startsWith("LISTENING ")) {
-              sp.listeningAt = Date.now();
-              clearTimeout(timer);
-              resolve();
-            }
-          }
+        onEntryOutput(child.stdout!, {
+          seeded: (devices) => (sp.devices = devices),
+          listening: () => {
+            sp.listeningAt = Date.now();
+            clearTimeout(timer);
+            resolve();
+          },
         });
         child.once("exit", (code, signal) => {
           clearTimeout(timer);
