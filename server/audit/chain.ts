@@ -4,7 +4,7 @@
 // action and its audit row commit together or not at all.
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
-import type { Db, Tx } from "../db";
+import { sqlFor, type Db, type Tx } from "../db";
 import type { SqlTx } from "../direct-sql";
 
 export const GENESIS = "0".repeat(64);
@@ -61,16 +61,8 @@ const LAST_ROW = `SELECT "seq", "hash" FROM "AuditEvent" ORDER BY "seq" DESC LIM
 const INSERT_ROW = `INSERT INTO "AuditEvent" ("seq", "at", "actorKind", "actorId", "actorRole", "action", "target", "payloadDigest", "prevHash", "hash")
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-/**
- * Appends one event inside `tx`: a Prisma transaction, or a plain one of directSql (the hot path of the live
- * screens). Concurrent appenders collide on the seq primary key and the loser's transaction fails.
- * Two plain statements either way: every agent action runs this before its update goes out to the screens.
- */
-export async function appendAudit(tx: Tx | SqlTx, input: AuditInput, now = new Date()): Promise<AuditRow> {
-  const prisma = "$queryRaw" in tx ? tx : null;
-  const [last] = prisma
-    ? await prisma.$queryRawUnsafe<{ seq: number | bigint; hash: string }[]>(LAST_ROW)
-    : await (tx as SqlTx).all<{ seq: number | bigint | string; hash: string }>(LAST_ROW);
+/** The row that follows `last` in the chain (none: the first row). */
+export function nextAuditRow(last: { seq: number | bigint | string; hash: string } | undefined, input: AuditInput, now: Date): AuditRow {
   const base = {
     seq: (last ? Number(last.seq) : 0) + 1,
     at: now,
@@ -82,13 +74,26 @@ export async function appendAudit(tx: Tx | SqlTx, input: AuditInput, now = new D
     payloadDigest: digestPayload(input.payload),
     prevHash: last?.hash ?? GENESIS,
   };
-  const row = { ...base, hash: rowHash(base) };
-  if (prisma) {
-    await prisma.$executeRaw`INSERT INTO "AuditEvent" ("seq", "at", "actorKind", "actorId", "actorRole", "action", "target", "payloadDigest", "prevHash", "hash")
-    VALUES (${row.seq}, ${row.at}, ${row.actorKind}, ${row.actorId}, ${row.actorRole}, ${row.action}, ${row.target}, ${row.payloadDigest}, ${row.prevHash}, ${row.hash})`;
-  } else {
-    await (tx as SqlTx).run(INSERT_ROW, [row.seq, row.at, row.actorKind, row.actorId, row.actorRole, row.action, row.target, row.payloadDigest, row.prevHash, row.hash]);
-  }
+  return { ...base, hash: rowHash(base) };
+}
+
+/** The statements of an append, for a connection of one's own (SQLite SQL, quoted identifiers): read the last row, insert the next. */
+export const AUDIT_SQL = { lastRow: LAST_ROW, insertRow: INSERT_ROW };
+export const auditRowValues = (row: AuditRow) => [row.seq, row.at, row.actorKind, row.actorId, row.actorRole, row.action, row.target, row.payloadDigest, row.prevHash, row.hash];
+
+/**
+ * Appends one event inside `tx`: a Prisma transaction, or a plain one of directSql (the hot path of the live
+ * screens). Concurrent appenders collide on the seq primary key and the loser's transaction fails.
+ * Two plain statements either way: every agent action runs this before its update goes out to the screens.
+ */
+export async function appendAudit(tx: Tx | SqlTx, input: AuditInput, now = new Date()): Promise<AuditRow> {
+  const sql: SqlTx =
+    "$queryRaw" in tx
+      ? { all: (q, params = []) => tx.$queryRawUnsafe(sqlFor(tx, q), ...params), run: (q, params = []) => tx.$executeRawUnsafe(sqlFor(tx, q), ...params) }
+      : tx;
+  const [last] = await sql.all<{ seq: number | bigint | string; hash: string }>(LAST_ROW);
+  const row = nextAuditRow(last, input, now);
+  await sql.run(INSERT_ROW, auditRowValues(row));
   return row;
 }
 

@@ -5,7 +5,7 @@
 // them. DateTime columns hold Prisma's text form, e.g. 2026-11-25T06:30:00.000+00:00.
 import Database from "better-sqlite3";
 import { sqliteFile } from "../config";
-import { GENESIS, digestPayload, rowHash, type AuditInput } from "../audit/chain";
+import { AUDIT_SQL, auditRowValues, nextAuditRow, type AuditInput } from "../audit/chain";
 
 export type RawDb = Database.Database;
 
@@ -37,19 +37,7 @@ export function bumpGenerationRaw(db: RawDb): number {
 
 /** appendAudit for a raw connection: same row, same hash chain (call inside an IMMEDIATE transaction). */
 export function appendAuditRaw(db: RawDb, input: AuditInput, now = new Date()): void {
-  const last = db.prepare("SELECT seq, hash FROM AuditEvent ORDER BY seq DESC LIMIT 1").get() as { seq: number; hash: string } | undefined;
-  const base = {
-    seq: (last?.seq ?? 0) + 1,
-    at: now,
-    actorKind: input.actor.kind,
-    actorId: input.actor.id,
-    actorRole: input.actor.role,
-    action: input.action,
-    target: input.target,
-    payloadDigest: digestPayload(input.payload),
-    prevHash: last?.hash ?? GENESIS,
-  };
-  db.prepare(
-    "INSERT INTO AuditEvent (seq, at, actorKind, actorId, actorRole, action, target, payloadDigest, prevHash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  ).run(base.seq, sqlTime(now), base.actorKind, base.actorId, base.actorRole, base.action, base.target, base.payloadDigest, base.prevHash, rowHash(base));
+  const last = db.prepare(AUDIT_SQL.lastRow).get() as { seq: number; hash: string } | undefined;
+  const row = nextAuditRow(last, input, now);
+  db.prepare(AUDIT_SQL.insertRow).run(...auditRowValues(row).map((v) => (v instanceof Date ? sqlTime(v) : v)));
 }
