@@ -7,22 +7,17 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { io as ioClient } from "socket.io-client";
-import type { LoginResult } from "@contracts/auth";
 import type { ProjectView } from "@contracts/opening";
 import type { StatsReport } from "@contracts/stats";
-import { createApp } from "../server/app";
 import { loadConfig } from "../server/config";
 import { verifyAudit } from "../server/audit/chain";
-import { DEMO_PASSWORD, demoContentPending, seedDemo, type SeedDemoOptions, type SeedDemoResult } from "../server/seed/demo";
+import { demoContentPending, seedDemo, type SeedDemoOptions } from "../server/seed/demo";
 import { CONTENT_PLANNED, DEMO_POOL_SIZE, DEMO_PROJECT_CODE } from "../server/seed/content";
 import { seedOnStart } from "../server/seed/start";
 import { createDb } from "../server/db";
-import { call, type TestApp, type TestSocket } from "./helpers/app";
-import { createDatabase, databaseName, dropDatabase, randomDbName } from "../scripts/db/pg-databases";
+import { call, startTestApp, type TestApp } from "./helpers/app";
 import { dbFingerprint } from "./helpers/db-state";
 import { bidJson, bidZip, bidderKits, sealWithOpenssl, uploadBid } from "./helpers/opening";
 
@@ -30,59 +25,8 @@ const template = inject("dbTemplate");
 // The experts pool's draw reads SQLite directly (raw fast path): on PostgreSQL the draw is left out.
 const onSqlite = !/^postgres(ql)?:\/\//.test(template);
 
-/** Like startTestApp, but the seed is this test's to make (startTestApp seeds the center alone). */
-async function startApp(seed: SeedDemoOptions | "content" | "none", timings?: { seedMs?: number }): Promise<TestApp & { seeded: SeedDemoResult | null }> {
-  const dir = mkdtempSync(join(tmpdir(), "hall-seed-test-"));
-  const dbFile = join(dir, "hall.db");
-  const pgDb = onSqlite ? null : randomDbName("hall_t");
-  const databaseUrl = pgDb ? await createDatabase(template, pgDb, databaseName(template)) : `file:${dbFile}`;
-  if (!pgDb) copyFileSync(template, dbFile);
-  const config = loadConfig({ NODE_ENV: "test", DATA_DIR: dir, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", CLIENT_DIST: join(dir, "dist"), LIVE_TICK_MS: "200" });
-  const app = await createApp(config);
-  const started = performance.now();
-  const seeded = seed === "none" ? null : await seedDemo(app.db, seed === "content" ? { app: app.ctx } : seed);
-  if (timings) timings.seedMs = performance.now() - started;
-  await new Promise<void>((r) => app.http.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
-  const sockets: TestSocket[] = [];
-  const api: TestApp["api"] = async (method, path, opts = {}) => {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    const body = opts.raw !== undefined ? opts.raw : opts.body !== undefined ? JSON.stringify(opts.body) : undefined;
-    if (body !== undefined) headers["content-type"] ??= "application/json";
-    const res = await fetch(url + path, { method, headers, body });
-    return { status: res.status, body: (await res.json()) as never };
-  };
-  return {
-    app,
-    url,
-    dir,
-    config,
-    dbFile,
-    seeded,
-    devices: seeded?.devices ?? [],
-    api,
-    async login(username, password = DEMO_PASSWORD) {
-      const res = await api<LoginResult>("POST", "/api/auth/login", { body: { username, password } });
-      if (!res.body.ok) throw new Error(`login ${username} failed: ${res.body.error.code}`);
-      return res.body.data;
-    },
-    connect(auth) {
-      const s: TestSocket = ioClient(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
-      sockets.push(s);
-      return new Promise((resolve, reject) => {
-        s.once("connect", () => resolve(s));
-        s.once("connect_error", reject);
-      });
-    },
-    async close() {
-      for (const s of sockets) s.disconnect();
-      await app.close();
-      rmSync(dir, { recursive: true, force: true });
-      if (pgDb) await dropDatabase(template, pgDb);
-    },
-  };
-}
+/** A test app whose seed is this test's to make (startTestApp seeds the center alone by default). */
+const startApp = (seed: SeedDemoOptions | "content" | "none", timings?: { seedMs?: number }) => startTestApp({}, { seed, timings });
 
 /** Everything the seed writes, to compare before and after a second seed. */
 async function contentFingerprint(t: TestApp) {

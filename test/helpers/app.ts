@@ -10,7 +10,7 @@ import type { ClientEventName, ClientToServerEvents, EventInput, EventOutput, Se
 import type { LoginResult } from "@contracts/auth";
 import { createApp, type App } from "../../server/app";
 import { loadConfig, type Config } from "../../server/config";
-import { DEMO_PASSWORD, seedDemo, type DemoDevice } from "../../server/seed/demo";
+import { DEMO_PASSWORD, seedDemo, type DemoDevice, type SeedDemoOptions, type SeedDemoResult } from "../../server/seed/demo";
 import { createDatabase, databaseName, dropDatabase, randomDbName } from "../../scripts/db/pg-databases";
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -22,13 +22,22 @@ export interface TestApp {
   config: Config;
   dbFile: string;
   devices: DemoDevice[];
+  /** What the seed made (null: not seeded). */
+  seeded: SeedDemoResult | null;
   login(username: string, password?: string): Promise<LoginResult>;
   api<T = unknown>(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: Ack<T> }>;
   connect(auth: { token?: string; deviceKey?: string } | Record<string, unknown>, opts?: { reconnection?: boolean }): Promise<TestSocket>;
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * `opts.seed`: the demo center alone (default), the center with its content ("content": the specialty tree, the pool,
+ * the ledger, an open tender), other seed options, or nothing ("none"). `opts.timings.seedMs` gets the seed's time.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { seed?: SeedDemoOptions | "content" | "none"; timings?: { seedMs?: number } } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "hall-test-"));
   const dbFile = join(dir, "hall.db");
   const template = inject("dbTemplate");
@@ -48,7 +57,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const app = await createApp(config);
-  const seeded = await seedDemo(app.db);
+  const seed = opts.seed ?? {};
+  const started = performance.now();
+  const seeded = seed === "none" ? null : await seedDemo(app.db, seed === "content" ? { app: app.ctx } : seed);
+  if (opts.timings) opts.timings.seedMs = performance.now() - started;
   await new Promise<void>((r) => app.http.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
   const sockets: TestSocket[] = [];
@@ -70,6 +82,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     dir,
     config,
     dbFile,
+    seeded,
     devices: seeded?.devices ?? [],
     api,
     async login(username, password = DEMO_PASSWORD) {
