@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfigError, loadConfig } from "../server/config";
 import { DEMO_PASSWORD, demoUsers, type DemoDevice } from "../server/seed/demo";
 import { DEMO_PROJECT_CODE } from "../server/seed/content";
@@ -40,7 +40,9 @@ async function start() {
 
   if (!process.argv.includes("--no-build") && !existsSync(join(config.clientDist, "index.html"))) {
     console.log("[start] building the client (first run)…");
-    execFileSync(process.execPath, [require.resolve("vite/bin/vite.js"), "build", "--config", "client/vite.config.ts"], {
+    // vite's package exports hide bin/vite.js; its package.json is exported, the bin sits beside it
+    const viteBin = join(dirname(require.resolve("vite/package.json")), "bin", "vite.js");
+    execFileSync(process.execPath, [viteBin, "build", "--config", "client/vite.config.ts"], {
       stdio: "inherit",
     });
   }
