@@ -102,7 +102,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     box: new SecretBox(config.appSecret),
     timers: new Timers(log.child({ mod: "timers" }), db, { nodeId: redis?.nodeId }),
     escrow: new EscrowDesk(),
-    experts: new ExpertsRuntime(config, log),
+    experts: new ExpertsRuntime(config, log, db),
     redis,
     dirs: { bids: join(config.dataDir, "bids"), records: join(config.dataDir, "records") },
   };

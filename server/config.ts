@@ -57,8 +57,11 @@ const EnvSchema = z.object({
   PLATFORM_DIR: z.string().min(1).optional(),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   // ── experts (专家抽取); see server/experts ──
-  /** Where invitations and sign-in codes go: console (log, development) or webhook (an SMS/voice gateway). */
-  EXPERT_NOTIFIER: z.enum(["console", "webhook"]).default("console"),
+  /**
+   * Where invitations and sign-in codes go: outbox (default: kept in the database, read on the outbox page),
+   * webhook (an SMS/voice gateway; the outbox keeps a masked copy) or console (a masked log line only).
+   */
+  EXPERT_NOTIFIER: z.enum(["outbox", "console", "webhook"]).default("outbox"),
   EXPERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** HMAC-SHA256 key for the X-Hall-Signature header of webhook calls. */
   EXPERT_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
@@ -129,6 +132,7 @@ export interface Config {
 
 export interface ExpertsConfig {
   notifier:
+    | { kind: "outbox" }
     | { kind: "console" }
     | { kind: "webhook"; url: string; secret: string; timeoutMs: number; retries: number };
   linkBase: string;
@@ -194,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notifier:
         e.EXPERT_NOTIFIER === "webhook"
           ? { kind: "webhook", url: e.EXPERT_WEBHOOK_URL!, secret: e.EXPERT_WEBHOOK_SECRET!, timeoutMs: e.EXPERT_WEBHOOK_TIMEOUT_MS, retries: e.EXPERT_WEBHOOK_RETRIES }
-          : { kind: "console" },
+          : { kind: e.EXPERT_NOTIFIER },
       linkBase: (e.EXPERT_LINK_BASE ?? `http://localhost:${e.PORT || 3000}`).replace(/\/+$/, ""),
       answerMinutes: e.EXPERT_ANSWER_MINUTES,
       maxDraws: e.EXPERT_MAX_DRAWS,

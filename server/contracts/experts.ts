@@ -3,13 +3,20 @@
 // answered by link, sign-in at an expert terminal, the fairness report.
 import { z } from "zod";
 import { Id, IsoTime } from "./common";
-import { isValidCreditCode, isValidResidentId } from "./ids";
+import { isValidCreditCode, residentIdBirthDate, residentIdProblem } from "./ids";
+
+/** The message for an ID number whose birth date is after today; Chinese first, as the people who type it read it. */
+export const birthDateFutureMessage = (birth: string) => `出生日期 ${birth} 晚于今天，不是有效的身份证号 / the birth date ${birth} is in the future: not a valid resident ID number`;
 
 export const ResidentId = z
   .string()
   .trim()
   .toUpperCase()
-  .refine(isValidResidentId, "not a valid resident ID number (18 characters, real birth date, GB 11643 check character)");
+  .superRefine((id, ctx) => {
+    const problem = residentIdProblem(id);
+    if (problem === "format") ctx.addIssue({ code: "custom", message: "not a valid resident ID number (18 characters, real birth date, GB 11643 check character)" });
+    else if (problem === "birth-date-future") ctx.addIssue({ code: "custom", message: birthDateFutureMessage(residentIdBirthDate(id)!) });
+  });
 
 export const ExpertCreditCode = z
   .string()
@@ -379,6 +386,12 @@ export const InvitationView = z.object({
 });
 export const AnswerInput = InvitationToken.extend({
   decision: z.enum(["accept", "decline"]),
+  /** Something only the invited expert has: the last 4 characters of their ID number (a forwarded link alone cannot answer). */
+  idLast4: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^\d{3}[\dX]$/, "must be the last 4 characters of the ID number (digits, the last may be X)"),
   reason: z.string().trim().max(200).optional(),
 });
 export const AnswerResult = z.object({ state: PickState });

@@ -10,6 +10,7 @@ import { deviceRoutes } from "./devices-routes";
 import { statsRoutes } from "./stats-routes";
 import { expertRoutes } from "./experts-routes";
 import { evaluationRoutes } from "./evaluation-routes";
+import { outboxRoutes } from "./outbox";
 
 export type { RouteContract };
 
@@ -61,6 +62,7 @@ export const routes = {
   ...statsRoutes,
   ...expertRoutes,
   ...evaluationRoutes,
+  ...outboxRoutes,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteName = keyof typeof routes;

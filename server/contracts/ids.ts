@@ -32,13 +32,33 @@ export function residentIdCheckChar(first17: string): string | null {
   return ID_CHECK[sum % 11]!;
 }
 
-/** 居民身份证号码: 18 characters, a real birth date, a valid check character. */
-export function isValidResidentId(id: string): boolean {
-  if (!/^\d{17}[\dX]$/.test(id)) return false;
+/** The birth date of an 18-character ID number, YYYY-MM-DD, or null when it is no real date (or before 1900). */
+export function residentIdBirthDate(id: string): string | null {
+  if (!/^\d{17}[\dX]$/.test(id)) return null;
   const y = Number(id.slice(6, 10));
   const m = Number(id.slice(10, 12));
   const d = Number(id.slice(12, 14));
   const date = new Date(Date.UTC(y, m - 1, d));
-  if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return false;
-  return residentIdCheckChar(id.slice(0, 17)) === id[17];
+  if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+}
+
+/** Today in Asia/Shanghai (China keeps no daylight saving time), YYYY-MM-DD. */
+const shanghaiToday = (now: number) => new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** The ID number's birth date is after today (Asia/Shanghai): nobody holds such a number yet. */
+export function isBirthDateInFuture(id: string, now = Date.now()): boolean {
+  const birth = residentIdBirthDate(id);
+  return birth !== null && birth > shanghaiToday(now);
+}
+
+/** Why an ID number is refused, or null when it is valid (format, real birth date not in the future, check character). */
+export function residentIdProblem(id: string, now = Date.now()): "format" | "birth-date-future" | null {
+  if (residentIdBirthDate(id) === null || residentIdCheckChar(id.slice(0, 17)) !== id[17]) return "format";
+  return isBirthDateInFuture(id, now) ? "birth-date-future" : null;
+}
+
+/** 居民身份证号码: 18 characters, a real birth date that is not in the future, a valid check character. */
+export function isValidResidentId(id: string): boolean {
+  return residentIdProblem(id) === null;
 }

@@ -39,6 +39,8 @@ const newToken = () => randomBytes(24).toString("base64url");
 const SIGN_IN_WINDOW_MS = 12 * 3_600_000;
 const OTP_TTL_MS = 5 * 60_000;
 const OTP_MAX_TRIES = 5;
+/** Wrong proofs (last 4 of the ID number) an invitation link takes before it is locked. */
+const ANSWER_MAX_TRIES = 5;
 /** Per seat: a new sign-in code at most once a minute, and at most 5 an hour. */
 const OTP_RESEND_MS = 60_000;
 const OTP_MAX_PER_HOUR = 5;
@@ -426,9 +428,9 @@ export async function sendInvitations(app: AppContext, drawId: string, invites: 
     const [project, rooms, experts] = await Promise.all([
       app.db.project.findUniqueOrThrow({ where: { id: draw.projectId }, select: { code: true } }),
       app.db.room.findMany({ where: { id: { in: [...new Set(buckets.map((b) => b.roomId))] } } }),
-      app.db.expert.findMany({ where: { id: { in: picks.map((p) => p.expertId) } }, select: { id: true, mobileCipher: true } }),
+      app.db.expert.findMany({ where: { id: { in: picks.map((p) => p.expertId) } }, select: { id: true, name: true, mobileCipher: true } }),
     ]);
-    ctx = { picks: new Map(picks.map((p) => [p.id, p])), draw, project, roomOf: new Map(buckets.map((b) => [b.index, rooms.find((r) => r.id === b.roomId)])), mobiles: new Map(experts.map((e) => [e.id, e.mobileCipher])) };
+    ctx = { picks: new Map(picks.map((p) => [p.id, p])), draw, project, roomOf: new Map(buckets.map((b) => [b.index, rooms.find((r) => r.id === b.roomId)])), experts: new Map(experts.map((e) => [e.id, e])) };
   } catch (err) {
     return failed(ids, err);
   }
@@ -438,12 +440,13 @@ export async function sendInvitations(app: AppContext, drawId: string, invites: 
       try {
         const pick = ctx.picks.get(pickId);
         const room = pick && ctx.roomOf.get(pick.bucketIndex);
-        const mobile = pick && ctx.mobiles.get(pick.expertId);
-        if (!pick || !room || !mobile || !pick.answerBy) throw new Error(`invitation ${pickId}: pick, room or expert not found`);
+        const expert = pick && ctx.experts.get(pick.expertId);
+        if (!pick || !room || !expert || !pick.answerBy) throw new Error(`invitation ${pickId}: pick, room or expert not found`);
         const link = `${app.config.experts.linkBase}/invite#t=${token}`;
         await app.experts.notifier.send({
           kind: "invitation",
-          to: app.box.open(mobile),
+          to: app.box.open(expert.mobileCipher),
+          recipient: { name: expert.name, expertId: expert.id },
           text: `【评标专家抽取】您被随机抽取为项目 ${ctx.project.code} 的评标专家，评标时间 ${formatShanghai(ctx.draw.evaluationAt)}，地点 ${room.name}（${room.city}）。请于 ${formatShanghai(pick.answerBy)} 前答复（接受或拒绝）：${link}`,
           drawId,
           pickId,
@@ -537,12 +540,33 @@ export async function viewInvitation(app: AppContext, token: string) {
   };
 }
 
-export async function answerInvitation(app: AppContext, token: string, decision: "accept" | "decline", reason?: string) {
+/**
+ * The proof that the one answering the link is the invited expert: the last 4
+ * characters of their ID number. Each try is taken from the seat's allowance
+ * first (one conditional increment, shared by every process), then compared, so
+ * even parallel requests get ANSWER_MAX_TRIES comparisons in all; then the link
+ * is locked (the expert can still answer at the terminal or by the center).
+ */
+async function checkAnswerProof(app: AppContext, pick: { id: string; expertId: number }, idLast4: string): Promise<void> {
+  const { count } = await app.db.expertPick.updateMany({ where: { id: pick.id, state: "notified", answerTries: { lt: ANSWER_MAX_TRIES } }, data: { answerTries: { increment: 1 } } });
+  if (count !== 1) throw new AppError("INVITE_LOCKED", `${ANSWER_MAX_TRIES} wrong answers: this link can no longer answer; sign in at the expert terminal or call the center`);
+  const expert = await app.db.expert.findUniqueOrThrow({ where: { id: pick.expertId }, select: { idCipher: true } });
+  const expected = Buffer.from(app.box.open(expert.idCipher).trim().toUpperCase().slice(-4));
+  const given = Buffer.from(idLast4.toUpperCase());
+  if (given.length === expected.length && timingSafeEqual(given, expected)) return;
+  const used = (await app.db.expertPick.findUniqueOrThrow({ where: { id: pick.id }, select: { answerTries: true } })).answerTries;
+  throw new AppError("INVITE_PROOF_WRONG", `The last 4 characters of the ID number do not match (${Math.max(0, ANSWER_MAX_TRIES - used)} tries left)`, [
+    { path: "idLast4", message: `does not match; ${Math.max(0, ANSWER_MAX_TRIES - used)} tries left` },
+  ]);
+}
+
+export async function answerInvitation(app: AppContext, token: string, decision: "accept" | "decline", idLast4: string, reason?: string) {
   const { pick, draw } = await pickByToken(app, token);
   if (draw.status !== "drawn") throw new AppError("INVITATION_CLOSED", "This draw was cancelled");
   if (pick.state !== "notified") throw new AppError("ALREADY_ANSWERED", `This invitation is already ${pick.state}`);
   const now = new Date();
   if (pick.answerBy && now >= pick.answerBy) throw new AppError("ANSWER_CLOSED", "The time to answer is over; a replacement has been or is being drawn");
+  await checkAnswerProof(app, pick, idLast4);
   const actor = linkActor(pick.id);
   let called: Called | null = null;
   await app.db.$transaction(async (tx) => {
@@ -626,7 +650,7 @@ export async function cancelDraw(app: AppContext, principal: Principal, drawId: 
       const expert = await app.db.expert.findUnique({ where: { id: p.expertId } });
       if (!expert) continue;
       await app.experts.notifier
-        .send({ kind: "cancelled", to: app.box.open(expert.mobileCipher), text: `【评标专家抽取】项目 ${project.code} 的评标专家邀请已取消，无需前往。`, drawId, pickId: p.id, projectCode: project.code })
+        .send({ kind: "cancelled", to: app.box.open(expert.mobileCipher), recipient: { name: expert.name, expertId: expert.id }, text: `【评标专家抽取】项目 ${project.code} 的评标专家邀请已取消，无需前往。`, drawId, pickId: p.id, projectCode: project.code })
         .catch((err: unknown) => app.log.warn({ err, pickId: p.id }, "cancellation not delivered"));
     }
   })();
@@ -689,6 +713,7 @@ export async function signInStart(app: AppContext, principal: Principal, residen
     await app.experts.notifier.send({
       kind: "sign-in-code",
       to: mobile,
+      recipient: { name: expert.name, expertId: expert.id },
       text: `【评标专家签到】项目 ${project.code} 签到验证码 ${code}，5 分钟内有效。请勿告诉他人。`,
       drawId: draw.id,
       pickId: pick.id,

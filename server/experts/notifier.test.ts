@@ -62,7 +62,7 @@ describe("webhook notifier", () => {
 describe("experts configuration", () => {
   it("has defaults and validates the webhook settings and the committee share", () => {
     const c = loadConfig({ NODE_ENV: "test", DATA_DIR: "/tmp/hall-config-test", APP_SECRET: "x".repeat(32) });
-    expect(c.experts).toMatchObject({ notifier: { kind: "console" }, answerMinutes: 30, maxDraws: 3, drawWindowDays: 30, committee: { min: 5, minLargeProcurement: 7, largeProcurementFen: 1_000_000_000, odd: true, minShare: { num: 2, den: 3 } } });
+    expect(c.experts).toMatchObject({ notifier: { kind: "outbox" }, answerMinutes: 30, maxDraws: 3, drawWindowDays: 30, committee: { min: 5, minLargeProcurement: 7, largeProcurementFen: 1_000_000_000, odd: true, minShare: { num: 2, den: 3 } } });
     expect(() => loadConfig({ NODE_ENV: "test", DATA_DIR: "/tmp/hall-config-test", APP_SECRET: "x".repeat(32), EXPERT_NOTIFIER: "webhook" })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: "test", DATA_DIR: "/tmp/hall-config-test", APP_SECRET: "x".repeat(32), EXPERT_MIN_SHARE: "3/2" })).toThrow(/EXPERT_MIN_SHARE/);
     const w = loadConfig({ NODE_ENV: "test", DATA_DIR: "/tmp/hall-config-test", APP_SECRET: "x".repeat(32), EXPERT_NOTIFIER: "webhook", EXPERT_WEBHOOK_URL: "https://sms.example/hook", EXPERT_WEBHOOK_SECRET: "k".repeat(20) });

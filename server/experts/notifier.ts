@@ -1,5 +1,7 @@
 // How experts are reached: invitations (with the accept/decline link), sign-in
-// codes and cancellations. The console notifier logs (development); the webhook
+// codes and cancellations. The outbox notifier (outbox.ts, the default) keeps
+// every message in the database for the outbox page; the console notifier only
+// logs (masked: a log never holds a whole link or code); the webhook
 // notifier POSTs JSON to an SMS or voice gateway, signed with HMAC-SHA256
 // (header X-Hall-Signature: sha256=<hex> over `${timestamp}.${body}`, header
 // X-Hall-Timestamp), with a timeout and retries (exponential back-off). Only
@@ -22,6 +24,40 @@ export interface ExpertMessage {
   answerBy?: string;
   /** Sign-in codes. */
   code?: string;
+  /** SMS (default) or a voice call reading the text out. */
+  channel?: "sms" | "voice";
+  /** The recipient, for the outbox page only (never sent to a gateway). */
+  recipient?: { name: string; expertId?: number };
+}
+
+/** The first characters of a link token: enough to tell two links apart in a log, useless to answer. */
+export const maskToken = (token: string) => `${token.slice(0, 6)}…`;
+
+/** A link with its token masked: http://x/invite#t=AbCdEf… */
+export const maskLink = (link: string) => link.replace(/([#?&]t=)([A-Za-z0-9_-]+)/, (_m, pre: string, tok: string) => pre + maskToken(tok));
+
+const maskPhone = (to: string) => (to.length >= 7 ? `${to.slice(0, 3)}****${to.slice(-4)}` : "****");
+
+/** The message as it may be logged or kept beside a real gateway: phone, link token and code masked. */
+export function redactMessage(msg: ExpertMessage): ExpertMessage {
+  let text = msg.text;
+  if (msg.link) text = text.split(msg.link).join(maskLink(msg.link));
+  if (msg.token) text = text.split(msg.token).join(maskToken(msg.token));
+  if (msg.code) text = text.split(msg.code).join("******");
+  return {
+    ...msg,
+    to: maskPhone(msg.to),
+    text,
+    ...(msg.token ? { token: maskToken(msg.token) } : {}),
+    ...(msg.link ? { link: maskLink(msg.link) } : {}),
+    ...(msg.code ? { code: "******" } : {}),
+  };
+}
+
+/** What goes to a gateway: the message without the outbox-only recipient details. */
+export function wireMessage(msg: ExpertMessage): Omit<ExpertMessage, "recipient"> {
+  const { recipient: _r, ...wire } = msg;
+  return wire;
 }
 
 export interface ExpertNotifier {
@@ -30,12 +66,13 @@ export interface ExpertNotifier {
   send(msg: ExpertMessage): Promise<void>;
 }
 
-/** Development: writes the message to the log (the link and codes included, so a developer can follow them). */
+/** Log only: the message with its link token and code masked (a log is read by more people than the expert). */
 export class ConsoleNotifier implements ExpertNotifier {
   readonly name = "console";
   constructor(private readonly log: Logger) {}
   async send(msg: ExpertMessage): Promise<void> {
-    this.log.info({ notify: { ...msg, to: `${msg.to.slice(0, 3)}****${msg.to.slice(-4)}` } }, `expert ${msg.kind}: ${msg.text}`);
+    const shown = wireMessage(redactMessage(msg));
+    this.log.info({ notify: shown }, `expert ${msg.kind}: ${shown.text}`);
   }
 }
 
@@ -60,7 +97,7 @@ export class WebhookNotifier implements ExpertNotifier {
   ) {}
 
   async send(msg: ExpertMessage): Promise<void> {
-    const body = JSON.stringify(msg);
+    const body = JSON.stringify(wireMessage(msg));
     let lastError = "";
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, (this.opts.backoffMs ?? 500) * 2 ** (attempt - 1)));

@@ -18,6 +18,7 @@ import { importExperts } from "./importer";
 import { addLeave, addRelation, assertAdmin, createExpert, getExpert, listExperts, removeLeave, removeRelation, updateExpert } from "./pool";
 import { expertDrawAudit, expertDrawRecord, listDraws } from "./queries";
 import { importSpecialties, listSpecialties } from "./specialties";
+import { listOutbox } from "./outbox";
 
 export function mountExpertRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.listExperts, ({ principal }, q) => listExperts(app, person(principal), q));
@@ -65,7 +66,8 @@ export function mountExpertRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.expertDrawRecord, (_c, { drawId }) => expertDrawRecord(app.db, drawId));
   mount(server, app, routes.expertDrawAudit, (_c, { drawId }) => expertDrawAudit(app.db, drawId));
   mount(server, app, routes.viewInvitation, (_c, { token }) => viewInvitation(app, token));
-  mount(server, app, routes.answerInvitation, (_c, { token, decision, reason }) => answerInvitation(app, token, decision, reason));
+  mount(server, app, routes.answerInvitation, (_c, { token, decision, reason, idLast4 }) => answerInvitation(app, token, decision, idLast4, reason));
+  mount(server, app, routes.listNotifications, (_c, q) => listOutbox(app.db, app.box, app.config.experts.notifier.kind, q));
   mount(server, app, routes.expertFairness, async (_c, { from, to }) =>
     dbProvider(app.db) === "postgresql" ? fairnessReportPg(app.db, periodBound(from), periodBound(to)) : fairnessReport(app.experts.pool().db, periodBound(from), periodBound(to)),
   );

@@ -4,6 +4,7 @@ import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { IdHasher } from "./identity";
 import { ConsoleNotifier, WebhookNotifier, type ExpertNotifier } from "./notifier";
+import { OutboxNotifier } from "./outbox";
 import { PoolReader, type FreezeRequest, type FreezeResult } from "./buckets";
 import { openRaw, type RawDb } from "./raw";
 import { PgPool } from "./pg";
@@ -27,11 +28,17 @@ export class ExpertsRuntime {
   constructor(
     private readonly config: Config,
     log: Logger,
+    db: Db,
   ) {
     this.ids = new IdHasher(config.appSecret);
     this.calendar = loadWorkCalendar(config.experts.holidaysFile);
     const n = config.experts.notifier;
-    this.notifier = n.kind === "webhook" ? new WebhookNotifier(n, log.child({ mod: "experts-webhook" })) : new ConsoleNotifier(log.child({ mod: "experts-notify" }));
+    // The outbox keeps every message (whole without a gateway, masked beside one); console only logs (masked).
+    const notifyLog = log.child({ mod: "experts-notify" });
+    this.notifier =
+      n.kind === "console"
+        ? new ConsoleNotifier(notifyLog)
+        : new OutboxNotifier(db, notifyLog, n.kind === "webhook" ? new WebhookNotifier(n, log.child({ mod: "experts-webhook" })) : undefined);
   }
 
   private closed = false;

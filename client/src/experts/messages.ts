@@ -3,6 +3,7 @@
 // `errors.*`. Simplified Chinese first, English second.
 // vue-i18n message syntax: `{name}` interpolates; avoid literal @ { } | $ in text.
 import { exclusionNames } from "@contracts/experts";
+import { outboxMessages, type OutboxMessages } from "./outbox-messages";
 
 const zh = {
   experts: {
@@ -602,7 +603,11 @@ const en: ExpertsMessages = {
 export const expertsMessages = { "zh-CN": zh, en };
 
 /** The app's messages with the experts' merged in (errors merged key by key). */
-export function withExperts<M extends { errors: Record<string, string> }>(base: M, locale: "zh-CN" | "en"): M & { experts: ExpertsMessages["experts"] } {
+export function withExperts<M extends { errors: Record<string, string> }>(
+  base: M,
+  locale: "zh-CN" | "en",
+): M & { experts: ExpertsMessages["experts"] } & Omit<OutboxMessages, "errors"> {
   const add = expertsMessages[locale];
-  return { ...base, experts: add.experts, errors: { ...add.errors, ...base.errors } };
+  const { errors: outboxErrors, ...outbox } = outboxMessages[locale];
+  return { ...base, ...outbox, experts: add.experts, errors: { ...outboxErrors, ...add.errors, ...base.errors } };
 }

@@ -2,6 +2,7 @@
 // hall devices open /screen with their key and never log in.
 import { createRouter, createWebHistory, type RouteRecordRaw, type RouteRecordSingleView } from "vue-router";
 import type { Role } from "@contracts/common";
+import { OUTBOX_PAGE_PATH } from "@contracts/outbox";
 import { useAuthStore } from "@/stores/auth";
 
 declare module "vue-router" {
@@ -59,6 +60,8 @@ export const routes: RouteRecordRaw[] = [
       { path: "agent/experts", name: "agent-experts", component: () => import("@/pages/agent/experts/ExpertDraws.vue"), meta: { role: "agent", title: "experts.draws.title" } },
       { path: "agent/experts/:drawId", name: "agent-expert-draw", component: () => import("@/pages/agent/experts/ExpertDrawLive.vue"), meta: { role: "agent", title: "experts.draws.title" } },
       { path: "supervisor/experts/:drawId?", name: "supervisor-experts", component: () => import("@/pages/supervisor/experts/ExpertMonitor.vue"), meta: { role: "supervisor", title: "experts.monitor.title" } },
+      // The notification outbox (admins and supervisors; the server checks the role).
+      { path: OUTBOX_PAGE_PATH.slice(1), name: "outbox", component: () => import("@/pages/outbox/OutboxPage.vue"), meta: { title: "outbox.title" } },
       { path: "experts/fairness", name: "experts-fairness", component: () => import("@/pages/supervisor/experts/ExpertFairness.vue"), meta: { title: "experts.fairness.title" } },
     ],
   },
