@@ -28,7 +28,7 @@ import type { RoomScreenState } from "@contracts/rooms";
 import { LiveStreamClient } from "@contracts/live-client";
 import { call, until, type TestApp, type TestSocket } from "./helpers/app";
 import { bidJson, bidZip, bidderKits, createLot, recoverKeyHex, sealWithOpenssl, uploadBid, type BidderKit } from "./helpers/opening";
-import { makeExperts } from "./helpers/experts";
+import { idLast4For, makeExperts } from "./helpers/experts";
 import { comprehensiveTemplate, expertKey } from "./helpers/evaluation";
 import type { EvalExpertState } from "@contracts/evaluation";
 import { startServerProcess, type ServerProcess } from "./helpers/server-process";
@@ -581,12 +581,12 @@ const expertSteps: Step[] = [
       for (const m of x.messages) if (m.kind === "invitation") latest.set(m.pickId, m);
       const invites = notified.map((p) => latest.get(p.id)!);
       for (const m of invites.slice(0, 2)) {
-        const r = await x.api<{ state: string }>("POST", "/api/expert-invitations/answer", { body: { token: m.token, decision: "accept" } });
+        const r = await x.api<{ state: string }>("POST", "/api/expert-invitations/answer", { body: { token: m.token, decision: "accept", idLast4: idLast4For(pool, m.to) } });
         expect(r.body).toMatchObject({ ok: true, data: { state: "accepted" } });
         await x.ack(`expert ${m.pickId} accepted`, async () => expect((await x.db.expertPick.findUniqueOrThrow({ where: { id: m.pickId } })).state).toMatch(/accepted|signed-in/));
       }
       await x.crash("during the invitation answers");
-      const again = await x.api("POST", "/api/expert-invitations/answer", { body: { token: invites[0]!.token, decision: "accept" } });
+      const again = await x.api("POST", "/api/expert-invitations/answer", { body: { token: invites[0]!.token, decision: "accept", idLast4: idLast4For(pool, invites[0]!.to) } });
       expect(again.body).toMatchObject({ ok: false, error: { code: "ALREADY_ANSWERED" } });
 
       // A terminal sign-in: code sent, the server dies, the code still works once.

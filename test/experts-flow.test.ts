@@ -16,7 +16,7 @@ import type { DrawAgentState, DrawCommitment, DrawSupervisorState, ExpertDrawRec
 import { LiveStreamClient } from "@contracts/live-client";
 import { call, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
 import { createLot } from "./helpers/opening";
-import { fakeBid, makeExperts, seedPool } from "./helpers/experts";
+import { fakeBid, idLast4For, makeExperts, seedPool } from "./helpers/experts";
 import { RecordingNotifier } from "../server/experts/notifier";
 import { armExpertTimers } from "../server/experts/draws";
 import { DrawWalk, selectInitial, unpackIds } from "../server/experts/sampler";
@@ -48,8 +48,12 @@ const evaluationAt = new Date(Date.now() + 2 * 3_600_000).toISOString();
 
 const invitations = () => rec.messages.filter((m) => m.kind === "invitation");
 const pickOf = (pickId: string) => t.app.db.expertPick.findUniqueOrThrow({ where: { id: pickId } });
-const answer = (token: string, decision: "accept" | "decline", reason?: string) =>
-  t.api<{ state: string }>("POST", "/api/expert-invitations/answer", { body: { token, decision, ...(reason ? { reason } : {}) } });
+/** Answers an invitation by its link token, with the invited expert's proof (the last 4 of the ID number). */
+const answer = (token: string, decision: "accept" | "decline", reason?: string) => {
+  const m = invitations().find((x) => x.token === token);
+  const idLast4 = m ? idLast4For(pool, m.to) : "0000";
+  return t.api<{ state: string }>("POST", "/api/expert-invitations/answer", { body: { token, decision, idLast4, ...(reason ? { reason } : {}) } });
+};
 
 beforeAll(async () => {
   t = await startTestApp();

@@ -19,7 +19,7 @@ import { startTestApp, until, type TestApp } from "./helpers/app";
 import { browserSuiteEnabled, ensureClientBuilt, launch } from "./helpers/browser";
 import { loginInBrowser, shanghaiMinute, waitText, type Person } from "./helpers/hall-browser";
 import { createLot } from "./helpers/opening";
-import { fakeBid, makeExperts, seedPool } from "./helpers/experts";
+import { fakeBid, idLast4For, makeExperts, seedPool } from "./helpers/experts";
 import { RecordingNotifier } from "../server/experts/notifier";
 import { CSV_HEADER, csvLine, type SynthExpert } from "../server/experts/synth";
 import { residentIdCheckChar } from "@contracts/ids";
@@ -164,7 +164,7 @@ describe.runIf(enabled)("the experts pages in Chromium", () => {
 
     // A decline by link: no backups, so a replacement (补抽) is drawn and shown.
     await until(() => invitations().length === 5, 5000, "5 invitations");
-    const res = await t.api("POST", "/api/expert-invitations/answer", { body: { token: invitations()[0]!.token, decision: "decline" } });
+    const res = await t.api("POST", "/api/expert-invitations/answer", { body: { token: invitations()[0]!.token, decision: "decline", idLast4: idLast4For(pool, invitations()[0]!.to) } });
     expect(res.body.ok).toBe(true);
     await waitText(page, "补抽");
     await waitText(page, "替第 1 席");
@@ -202,6 +202,14 @@ describe.runIf(enabled)("the experts pages in Chromium", () => {
     const phone = await context.newPage();
     await phone.goto(`${t.url}/invite#t=${inv.token}`);
     await waitText(phone, projectCode);
+    // The link alone cannot answer: the last 4 of the ID number are asked, and a wrong one is refused in words.
+    expect(await phone.locator('[data-test="accept"]').isDisabled()).toBe(true);
+    const last4 = idLast4For(pool, inv.to);
+    await phone.locator(inputOf("invite-id-last4")).fill(last4 === "1234" ? "4321" : "1234");
+    await phone.locator('[data-test="accept"]').click();
+    await waitText(phone, "身份证号后 4 位不符");
+    expect((await t.app.db.expertPick.findUniqueOrThrow({ where: { id: inv.pickId } })).state).toBe("notified");
+    await phone.locator(inputOf("invite-id-last4")).fill(last4);
     await phone.locator('[data-test="accept"]').click();
     await waitText(phone, "您已接受邀请");
     await shot(phone, "invite-accepted");

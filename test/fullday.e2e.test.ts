@@ -23,7 +23,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { residentIdCheckChar } from "@contracts/ids";
 import { call, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
-import { makeExperts, seedPool } from "./helpers/experts";
+import { idLast4For, makeExperts, seedPool } from "./helpers/experts";
 import { expertKey } from "./helpers/evaluation";
 import { RecordingNotifier } from "../server/experts/notifier";
 import type { SynthExpert } from "../server/experts/synth";
@@ -273,7 +273,7 @@ describe.runIf(enabled)("a full hall day in Chromium", () => {
     const text = await page.locator("body").innerText();
     for (const e of day.pool) expect(text).not.toContain(e.name);
     for (const m of day.rec.messages.filter((x) => x.kind === "invitation")) {
-      const r = await day.t.api("POST", "/api/expert-invitations/answer", { body: { token: m.token, decision: "accept" } });
+      const r = await day.t.api("POST", "/api/expert-invitations/answer", { body: { token: m.token, decision: "accept", idLast4: idLast4For(day.pool, m.to) } });
       expect(r.body.ok).toBe(true);
     }
   }, 120_000);

@@ -21,7 +21,7 @@ import type { ClientEventName, EventInput, EventOutput } from "@contracts/events
 import { LiveStreamClient } from "@contracts/live-client";
 import { call as rawCall, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
 import { bidJson, bidZip, bidderKits, createLot, passDeadline, recoverKeyHex, sealWithOpenssl, type BidderKit } from "./helpers/opening";
-import { makeExperts, seedPool } from "./helpers/experts";
+import { idLast4For, makeExperts, seedPool } from "./helpers/experts";
 import { RecordingNotifier } from "../server/experts/notifier";
 import { comprehensiveTemplate } from "./helpers/evaluation";
 import type { SynthExpert } from "../server/experts/synth";
@@ -249,7 +249,7 @@ describe("no sealed bid content and no expert identity reaches anyone early", ()
     await until(() => notifier.messages.filter((m) => m.kind === "invitation").length === 5, 3000, "invitations");
     // The invited experts answer by their links (the expert's own channel: not scanned as a leak).
     for (const m of notifier.messages.filter((x) => x.kind === "invitation")) {
-      const r = await t.api("POST", "/api/expert-invitations/answer", { body: { token: m.token, decision: "accept" } });
+      const r = await t.api("POST", "/api/expert-invitations/answer", { body: { token: m.token, decision: "accept", idLast4: idLast4For(pool, m.to) } });
       expect(r.body.ok).toBe(true);
     }
     await sweep(c.drawId);

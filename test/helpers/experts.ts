@@ -35,3 +35,10 @@ export async function fakeBid(t: TestApp, lotId: string, companyId: string) {
     data: { lotId, companyId, status: "sealed", filePath: "/dev/null", sha256: "0".repeat(64), sizeBytes: 0n, submittedAt: new Date(), receipt: "{}", signature: "" },
   });
 }
+
+/** The proof an invitation answer needs: the last 4 characters of the invited expert's ID number (found by the message's mobile). */
+export function idLast4For(pool: readonly { mobile: string; residentId: string }[], mobile: string): string {
+  const e = pool.find((x) => x.mobile === mobile);
+  if (!e) throw new Error(`idLast4For: no expert with mobile ${mobile}`);
+  return e.residentId.slice(-4);
+}
