@@ -254,9 +254,11 @@ describe("the draw: bad input", () => {
   });
 
   it("invitation links: unknown or malformed tokens are refused", async () => {
-    expect((await t.api("POST", "/api/expert-invitations/answer", { body: { token: "A".repeat(32), decision: "accept" } })).body).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
-    expect((await t.api("POST", "/api/expert-invitations/answer", { body: { token: "x", decision: "accept" } })).body).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
-    expect((await t.api("POST", "/api/expert-invitations/answer", { body: { token: "A".repeat(32), decision: "maybe" } })).body).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
+    expect((await t.api("POST", "/api/expert-invitations/answer", { body: { token: "A".repeat(32), decision: "accept", idLast4: "1234" } })).body).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect((await t.api("POST", "/api/expert-invitations/answer", { body: { token: "x", decision: "accept", idLast4: "1234" } })).body).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
+    expect((await t.api("POST", "/api/expert-invitations/answer", { body: { token: "A".repeat(32), decision: "maybe", idLast4: "1234" } })).body).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
+    // The proof (last 4 of the ID number) is required and checked for shape before any look-up.
+    expect((await t.api("POST", "/api/expert-invitations/answer", { body: { token: "A".repeat(32), decision: "accept" } })).body).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED", details: [{ path: "idLast4" }] } });
   });
 
   it("specialty trees that do not nest are refused", async () => {
