@@ -48,6 +48,7 @@ const zh = {
     label: "身份证号后 4 位",
     hint: "为确认是您本人答复，请输入您身份证号的最后 4 位（末位可能是 X）",
     needed: "请输入身份证号后 4 位",
+    triesLeft: "还可尝试 {n} 次；次数用完后此链接将不能答复",
   },
   idCheck: {
     birthFuture: "出生日期 {date} 晚于今天，不是有效的身份证号",
@@ -105,6 +106,7 @@ const en: OutboxMessages = {
     label: "Last 4 of your ID number",
     hint: "To confirm it is you answering, enter the last 4 characters of your ID number (the last may be X)",
     needed: "Enter the last 4 characters of your ID number",
+    triesLeft: "{n} tries left; then this link can no longer answer",
   },
   idCheck: {
     birthFuture: "The birth date {date} is in the future: not a valid ID number",
