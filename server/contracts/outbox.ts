@@ -26,6 +26,7 @@ export const OutboxMessage = z.object({
   kind: OutboxKind,
   channel: OutboxChannel,
   recipient: z.object({
+    /** Whole for administrators; masked (陈*) for supervisors, as in the draw's audit. */
     name: z.string(),
     mobileMasked: z.string(),
     /** Demo experts only (the synthetic pool, whose ID numbers are public): the ID number to type at the terminal. */

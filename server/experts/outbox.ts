@@ -11,7 +11,7 @@ import type { Db } from "../db";
 import type { Logger } from "../logger";
 import type { SecretBox } from "../platform/secrets";
 import { redactMessage, type ExpertMessage, type ExpertNotifier } from "./notifier";
-import { maskMobile } from "./identity";
+import { maskMobile, maskName } from "./identity";
 import { demoExperts } from "../seed/content";
 
 export class OutboxNotifier implements ExpertNotifier {
@@ -74,12 +74,17 @@ function isDemoResidentId(id: string): boolean {
   return demoIds.has(id);
 }
 
-/** The outbox, newest first; for demo experts (and only them) the ID number to type at a terminal. */
+/**
+ * The outbox, newest first; for demo experts (and only them) the ID number to type at a terminal.
+ * Names: whole for administrators (who keep the pool); masked for supervisors, as in the draw's
+ * audit — a committee's names stay sealed from everyone else until its members sign in.
+ */
 export async function listOutbox(
   db: Db,
   box: SecretBox,
   notifier: OutboxList["notifier"],
   q: z.output<typeof OutboxQuery>,
+  viewer: "admin" | "supervisor",
 ): Promise<OutboxList> {
   const where = { ...(q.kind ? { kind: q.kind } : {}), ...(q.before ? { at: { lt: new Date(q.before) } } : {}) };
   const [rows, total] = await Promise.all([
@@ -101,7 +106,7 @@ export async function listOutbox(
       at: r.at.toISOString(),
       kind: r.kind as OutboxList["items"][number]["kind"],
       channel: r.channel as "sms" | "voice",
-      recipient: { name: r.recipientName, mobileMasked: r.toMasked, demoResidentId: (r.expertId !== null && demoId.get(r.expertId)) || null },
+      recipient: { name: viewer === "admin" || !r.recipientName ? r.recipientName : maskName(r.recipientName), mobileMasked: r.toMasked, demoResidentId: (r.expertId !== null && demoId.get(r.expertId)) || null },
       text: r.text,
       link: r.link,
       code: r.code,

@@ -67,7 +67,9 @@ export function mountExpertRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.expertDrawAudit, (_c, { drawId }) => expertDrawAudit(app.db, drawId));
   mount(server, app, routes.viewInvitation, (_c, { token }) => viewInvitation(app, token));
   mount(server, app, routes.answerInvitation, (_c, { token, decision, reason, idLast4 }) => answerInvitation(app, token, decision, idLast4, reason));
-  mount(server, app, routes.listNotifications, (_c, q) => listOutbox(app.db, app.box, app.config.experts.notifier.kind, q));
+  mount(server, app, routes.listNotifications, ({ principal }, q) =>
+    listOutbox(app.db, app.box, app.config.experts.notifier.kind, q, person(principal).role === "admin" ? "admin" : "supervisor"),
+  );
   mount(server, app, routes.expertFairness, async (_c, { from, to }) =>
     dbProvider(app.db) === "postgresql" ? fairnessReportPg(app.db, periodBound(from), periodBound(to)) : fairnessReport(app.experts.pool().db, periodBound(from), periodBound(to)),
   );
