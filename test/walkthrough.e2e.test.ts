@@ -211,6 +211,9 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as the README wal
     const pdfFile = join(day.kitDir, "opening-record.pdf");
     await pdf.saveAs(pdfFile);
     expect(pdfsig(pdfFile)).toMatch(/Signature #1/);
+    // The bidders' part of the day is over: their windows close (fewer pages for a loaded machine).
+    for (const p of day.bidders) await p.context.close();
+    await day.projector.close();
     day.opened = true;
   }, 240_000);
 
@@ -329,6 +332,8 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as the README wal
       for (const e of day.experts) {
         const device = `${e.room}-ET${++seats[e.room]}`;
         const tctx = await day.browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+        tctx.setDefaultTimeout(90_000); // seven terminal screens at once: slow on a loaded machine
+        tctx.setDefaultNavigationTimeout(90_000);
         const tp = await tctx.newPage();
         // The terminal's screen (/screen with its device key): sign-in, then the evaluation on the same page.
         await tp.goto(`${day.t.url}/screen#key=${day.t.devices.find((d) => d.code === device)!.key}`);
