@@ -22,8 +22,11 @@ export interface BidderKit {
   token: string;
 }
 
-/** A CA (Chinese name) and one certificate per bidder company, registered through the API. */
-export async function bidderKits(t: TestApp, usernames = ["bidder", "bidder2", "bidder3"]): Promise<{ dir: string; kits: BidderKit[] }> {
+/**
+ * A CA (Chinese name) and one certificate per bidder company, registered through the API
+ * (`register: false`: only the files on disk, for a test that registers them on the bidder page).
+ */
+export async function bidderKits(t: TestApp, usernames = ["bidder", "bidder2", "bidder3"], opts: { register?: boolean } = {}): Promise<{ dir: string; kits: BidderKit[] }> {
   const dir = mkdtempSync(join(tmpdir(), "hall-bidders-"));
   const f = (n: string) => join(dir, n);
   writeFileSync(f("ext.cnf"), "subjectKeyIdentifier=hash\nkeyUsage=keyEncipherment,dataEncipherment,digitalSignature\n");
@@ -38,7 +41,7 @@ export async function bidderKits(t: TestApp, usernames = ["bidder", "bidder2", "
     openssl(["req", "-new", "-utf8", "-key", f(`${username}.key`), "-subj", `/C=CN/O=${company.name}/CN=${username}`, "-out", f(`${username}.csr`)]);
     openssl(["x509", "-req", "-in", f(`${username}.csr`), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "30", "-extfile", f("ext.cnf"), "-out", f(`${username}.pem`)]);
     const certPem = readFileSync(f(`${username}.pem`), "utf8");
-    const res = await t.api("POST", `/api/companies/${companyId}/certificates`, { token: login.token, body: { certificate: certPem } });
+    const res = opts.register === false ? { body: { ok: true } } : await t.api("POST", `/api/companies/${companyId}/certificates`, { token: login.token, body: { certificate: certPem } });
     if (!res.body.ok) throw new Error(`certificate for ${username}: ${JSON.stringify(res.body)}`);
     kits.push({ username, companyId, creditCode: company.creditCode, certFile: f(`${username}.pem`), keyFile: f(`${username}.key`), certPem, keyPem: readFileSync(f(`${username}.key`), "utf8"), token: login.token });
   }
