@@ -126,7 +126,14 @@ describe("each bad input is reported by line; nothing is imported", () => {
     expect(res).toMatchObject({ code: 1, stderr: expect.stringContaining('IMPORT_REJECTED: 1 bad line; nothing was imported. Line 3: category "矿业权"') });
     expect((res as { stderr: string }).stderr).toContain("  line 3: category");
     expect(await t.app.db.statsDeal.count()).toBe(0);
-  }, 60_000);
+    // The same importer from the CLI: a GBK file (Excel on Chinese Windows) is read and the CLI says how.
+    const gbk = join(t.dir, "gbk.csv");
+    writeFileSync(gbk, iconv.encode(csv(...GOOD), "gb18030"));
+    const ok = await run(process.execPath, ["--import", "tsx", "server/stats/cli.ts", "import", gbk], { env: { ...process.env, DATABASE_URL: t.config.databaseUrl, DATA_DIR: t.dir } });
+    expect(ok.stdout).toContain("3 rows — 3 created, 0 updated, 0 unchanged; read as GB18030 (GBK)");
+    expect((await t.app.db.statsDeal.findUniqueOrThrow({ where: { code: "G-3" } })).name).toBe("闲置资产转让");
+    await t.app.db.statsDeal.deleteMany();
+  }, 90_000);
 });
 
 describe("good files", () => {
