@@ -1,9 +1,10 @@
 // `npm run verify-draw -- --file draw.json` or `npm run verify-draw -- --lot LOT_CODE`
 // (expert draws: `-- --expert-draw DRAW_ID`, or a --file of kind "expert-draw"):
 // replays a published draw (commit-reveal) and says whether it matches.
-// The record is what GET /api/lots/:lotId/draw-record publishes.
-// Exit 0: matches; 1: does not match; 2: usage or lookup error.
-import { readFileSync } from "node:fs";
+// The record is what GET /api/lots/:lotId/draw-record publishes: the answer saved as it
+// came ({"ok":true,"data":…}) or its data; a wrong file is named in one sentence
+// (server/record-file.ts), never with a stack trace.
+// Exit 0: matches; 1: does not match; 2: usage, lookup error or a wrong file.
 import { z } from "zod";
 import { DrawConfig, DrawResult } from "@contracts/opening";
 import { loadConfig } from "../server/config";
@@ -11,6 +12,7 @@ import { createDb } from "../server/db";
 import { verifyDraw } from "../server/opening/draws";
 import { drawRecord } from "../server/opening/queries";
 import { isExpertDrawArgs, verifyExpertDrawCli } from "../server/experts/verify";
+import { RecordFileError, parseRecord, readRecordFile } from "../server/record-file";
 
 const Record = z.object({
   lotCode: z.string(),
@@ -28,7 +30,7 @@ async function load(args: string[]) {
   };
   const file = at("--file");
   const lot = at("--lot");
-  if (file) return Record.parse(JSON.parse(readFileSync(file, "utf8")));
+  if (file) return parseRecord(Record, readRecordFile(file), file, "a draw record (an opening's, from GET /api/lots/:lotId/draw-record; or an expert draw's, with \"kind\": \"expert-draw\")");
   if (lot) {
     const db = createDb(loadConfig().databaseUrl);
     try {
@@ -59,7 +61,7 @@ else load(process.argv.slice(2)).then(
     process.exit(1);
   },
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(err instanceof RecordFileError || err instanceof Error ? err.message : String(err));
     process.exit(2);
   },
 );

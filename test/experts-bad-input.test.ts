@@ -7,6 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
+import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrawCommitment, ImportReport } from "@contracts/experts";
 import type { EventInput } from "@contracts/events";
@@ -38,7 +39,7 @@ const poolState = async () =>
 
 async function importFile(body: string | Buffer, query = "", token = admin) {
   const res = await fetch(`${t.url}/api/experts/import${query}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" }, body });
-  return { status: res.status, body: (await res.json()) as { ok: boolean; data?: ImportReport; error?: { code: string; message: string } } };
+  return { status: res.status, body: (await res.json()) as { ok: boolean; data?: ImportReport; error?: { code: string; message: string; details?: { path: string; message: string }[] } } };
 }
 
 beforeAll(async () => {
@@ -117,19 +118,20 @@ describe("the pool: bad input", () => {
     ];
     const before = await poolState();
     const res = await importFile(lines.join("\n") + "\n");
-    expect(res.body.ok).toBe(true);
-    const r = res.body.data!;
-    expect(r).toMatchObject({ committed: false, imported: 0, rows: 8, rejected: 6, policy: "all-or-nothing" });
-    expect(r.errors.map((e) => [e.line, e.field])).toEqual([
-      [3, "residentId"],
-      [5, "residentId"],
-      [6, "employerCreditCode"],
-      [7, "specialties"],
-      [8, "residentId"],
-      [9, "mobile"],
+    // Refused: 422 with each bad row in the details (never 200 with an error inside).
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ ok: false, error: { code: "IMPORT_REJECTED", message: "6 of 8 rows refused; nothing was imported" } });
+    const details = res.body.error!.details!;
+    expect(details.map((d) => [d.path, d.message.split(":")[0]])).toEqual([
+      ["line 3", "residentId"],
+      ["line 5", "residentId"],
+      ["line 6", "employerCreditCode"],
+      ["line 7", "specialties"],
+      ["line 8", "residentId"],
+      ["line 9", "mobile"],
     ]);
-    expect(r.errors.find((e) => e.line === 5)!.message).toContain("line 4");
-    expect(r.errors.find((e) => e.line === 8)!.message).toContain("already in the pool");
+    expect(details.find((d) => d.path === "line 5")!.message).toContain("line 4");
+    expect(details.find((d) => d.path === "line 8")!.message).toContain("already in the pool");
     expect(existing.id).toBeGreaterThan(0);
     expect(await poolState()).toBe(before);
 
@@ -150,7 +152,53 @@ describe("the pool: bad input", () => {
     const before = await poolState();
     const { readFileSync } = await import("node:fs");
     const res = await importFile(readFileSync(file), "?format=xlsx");
-    expect(res.body.data).toMatchObject({ committed: false, rejected: 1, errors: [{ line: 2, field: "residentId", message: expect.stringContaining("format the column as text") }] });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: "IMPORT_REJECTED", details: [{ path: "line 2", message: expect.stringMatching(/^residentId: .*format the column as text/) }] });
+    expect(await poolState()).toBe(before);
+  });
+
+  it("CSV saved by Excel on Chinese Windows (GBK/GB18030) is imported and says so; UTF-8 with or without BOM too", async () => {
+    const experts = makeExperts(3, ["A0106"], { seed: 41 }).map((e, i) => ({ ...e, residentId: swapSeq(e.residentId, 800 + i) }));
+    // The Chinese column names and names, encoded as Excel (CP936) does: real GBK bytes.
+    const zhHeader = CSV_HEADER; // the Chinese column names
+    const text = [zhHeader, ...experts.map((e) => csvLine(e))].join("\r\n") + "\r\n";
+    const gbk = iconv.encode(text, "gb18030");
+    expect(gbk.includes(Buffer.from("姓名"))).toBe(false); // not UTF-8
+    expect(gbk.subarray(0, 4)).toEqual(Buffer.from([0xd0, 0xd5, 0xc3, 0xfb])); // 姓名 in GBK
+    const res = await importFile(gbk);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data).toMatchObject({ committed: true, imported: 3, rejected: 0, encoding: "gb18030" });
+    for (const e of experts) {
+      const row = await t.app.db.expert.findFirst({ where: { name: e.name, idMasked: `${e.residentId.slice(0, 4)}**********${e.residentId.slice(-4)}` } });
+      expect(row?.name).toBe(e.name);
+      expect(row?.employerName).toBe(e.employerName);
+    }
+    const more = makeExperts(2, ["A0106"], { seed: 42 }).map((e, i) => ({ ...e, residentId: swapSeq(e.residentId, 810 + i) }));
+    const bom = await importFile(Buffer.from(`\uFEFF${zhHeader}\n${csvLine(more[0]!)}\n`));
+    expect(bom.body.data).toMatchObject({ committed: true, imported: 1, encoding: "utf-8-bom" });
+    const plain = await importFile(Buffer.from(`${zhHeader}\n${csvLine(more[1]!)}\n`));
+    expect(plain.body.data).toMatchObject({ committed: true, imported: 1, encoding: "utf-8" });
+  });
+
+  it("bytes that are neither UTF-8 nor GB18030 → 422 IMPORT_ENCODING, nothing stored; a non-workbook sent as XLSX → 422 IMPORT_NOT_XLSX", async () => {
+    const before = await poolState();
+    const { randomBytes } = await import("node:crypto");
+    const [e] = makeExperts(1, ["A0106"], { seed: 43 });
+    // Good rows first, then bytes no encoding reads: the good rows are not kept either.
+    const body = Buffer.concat([Buffer.from(`${CSV_HEADER}\n${csvLine({ ...e!, residentId: swapSeq(e!.residentId, 820) })}\n`), randomBytes(64 * 1024)]);
+    const res = await importFile(body);
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: "IMPORT_ENCODING", message: expect.stringContaining("neither UTF-8 nor GB18030") });
+    expect(res.body.error!.message).not.toMatch(/IMPORT_ENCODING/);
+    expect(await poolState()).toBe(before);
+    for (const bytes of [randomBytes(4096), Buffer.from("姓名,身份证号\n张三,1\n"), Buffer.from("%PDF-1.7\n")]) {
+      const x = await importFile(bytes, "?format=xlsx");
+      expect(x.status, JSON.stringify(x.body)).toBe(422);
+      expect(x.body.error).toMatchObject({ code: "IMPORT_NOT_XLSX", message: expect.stringContaining(".xlsx") });
+    }
+    // A ZIP that is not a workbook.
+    const zip = Buffer.from("504b0304140000000000000000000000000000000000000000000000000000", "hex");
+    expect((await importFile(zip, "?format=xlsx")).body.error).toMatchObject({ code: "IMPORT_NOT_XLSX" });
     expect(await poolState()).toBe(before);
   });
 

@@ -11,7 +11,9 @@
 // (/expert-terminal) and only then the name appears on the agent's page.
 // Screenshots go to test-artifacts/experts/ (git-ignored).
 // The client must be built (CI builds it; EXPERTS_E2E_DIST may point at another build).
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import iconv from "iconv-lite";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -100,10 +102,37 @@ describe.runIf(enabled)("the experts pages in Chromium", () => {
     await page.getByRole("button", { name: "开始导入" }).click();
     await waitText(page, "逐行错误");
     const report = await bodyText(page);
-    expect(report).toMatch(/共 4 行：导入 0 行，错误 1 行/);
-    expect(report).toContain("未导入任何数据");
+    // Refused (422 IMPORT_REJECTED): the Chinese reason and the table of bad rows; no error code shown.
+    expect(report).toContain("文件中有错误的行，未导入任何数据");
+    expect(report).not.toMatch(/IMPORT_REJECTED|[A-Z]{2,}_[A-Z_]+/);
+    expect(await page.locator(".errors .el-table__row").count()).toBe(1);
     await shot(page, "admin-import-errors");
     expect(await t.app.db.expert.count()).toBe(pool.length);
+
+    // The same good rows saved by Excel on Chinese Windows (GBK): imported, and the page says how it was read.
+    const gbkFile = join(t.dir, "import-gbk.csv");
+    writeFileSync(gbkFile, iconv.encode([CSV_HEADER, ...good.map(csvLine)].join("\r\n") + "\r\n", "gb18030"));
+    await page.locator('[data-test="import-file"]').setInputFiles(gbkFile);
+    await page.getByRole("button", { name: "开始导入" }).click();
+    await waitText(page, "按 GB18030（GBK） 编码读取");
+    expect(await bodyText(page)).toMatch(/共 3 行：导入 3 行，错误 0 行/);
+    await shot(page, "admin-import-gbk");
+    expect(await t.app.db.expert.count()).toBe(pool.length + 3);
+
+    // Bytes that are no text, and a file that is not a workbook sent as .xlsx: the Chinese reason, no code.
+    const junk = join(t.dir, "junk.csv");
+    writeFileSync(junk, randomBytes(4096));
+    await page.locator('[data-test="import-file"]').setInputFiles(junk);
+    await page.getByRole("button", { name: "开始导入" }).click();
+    await waitText(page, "文件既不是 UTF-8 也不是 GB18030（GBK）编码的文本");
+    const notXlsx = join(t.dir, "not-really.xlsx");
+    writeFileSync(notXlsx, "姓名,身份证号\n");
+    await page.locator('[data-test="import-file"]').setInputFiles(notXlsx);
+    await page.getByRole("button", { name: "开始导入" }).click();
+    await waitText(page, "文件不是有效的 Excel（.xlsx）文件");
+    expect(await bodyText(page)).not.toMatch(/[A-Z]{2,}_[A-Z_]+/);
+    await shot(page, "admin-import-not-xlsx");
+    expect(await t.app.db.expert.count()).toBe(pool.length + 3);
 
     await page.goto(`${t.url}/admin/experts/specialties`);
     await waitText(page, "A010101 建筑工程技术（30）");

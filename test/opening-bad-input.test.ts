@@ -154,7 +154,13 @@ describe("decryption bad input", () => {
     const key2 = await recoverKeyHex(files.k2!, k2);
     expect(await call(s1!, "opening:submitKey", { lotId, keyHex: key2 })).toMatchObject({ ok: false, error: { code: "ENVELOPE_WRONG_KEY" } });
     expect(await call(s1!, "opening:submitKey", { lotId, keyHex: "zz" })).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
-    expect(await call(s1!, "opening:submitKey", { lotId, keyHex: key1 })).toMatchObject({ ok: false, error: { code: "BID_NOT_ZIP" } });
+    const notZip = await call(s1!, "opening:submitKey", { lotId, keyHex: key1 });
+    expect(notZip).toMatchObject({ ok: false, error: { code: "BID_NOT_ZIP", message: "the bid is not a ZIP archive" } });
+    // The code once: in the stored record ("CODE: message"), and in the bidder's own view apart from its message.
+    const stored = await t.app.db.bid.findFirstOrThrow({ where: { lotId, companyId: k1.companyId, status: "sealed" } });
+    expect(stored.lastError).toBe("BID_NOT_ZIP: the bid is not a ZIP archive");
+    const { buildOpeningBidder } = await import("../server/opening/views");
+    expect((await buildOpeningBidder(t.app.db, lotId, k1.companyId)).bid).toMatchObject({ lastError: "the bid is not a ZIP archive", lastErrorCode: "BID_NOT_ZIP" });
     const neg = await call(s2!, "opening:submitKey", { lotId, keyHex: key2 });
     expect(neg).toMatchObject({ ok: false, error: { code: "BID_JSON_INVALID" } });
     if (!neg.ok) expect(neg.error.message).toContain("price");

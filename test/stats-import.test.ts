@@ -1,9 +1,11 @@
 // Bad CSV files: each is refused with the line and the reason, and nothing of
 // the file reaches the ledger (not even its good rows).
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImportResult } from "@contracts/stats";
 import { startTestApp, type TestApp } from "./helpers/app";
@@ -67,12 +69,22 @@ describe("each bad input is reported by line; nothing is imported", () => {
     await refused(`${HEADER}\n`, [[2, "no deals after the header"]]);
   });
 
-  it("a file that is not UTF-8 (GBK from a Chinese Excel), with the line of the first bad byte", async () => {
-    // "工程建设" in GBK: B9 A4 B3 CC BD A8 C9 E8
-    const gbk = Buffer.concat([Buffer.from(`${HEADER}\n${GOOD[0]}\nX-1,x,`), Buffer.from([0xb9, 0xa4, 0xb3, 0xcc, 0xbd, 0xa8, 0xc9, 0xe8]), Buffer.from(",100,,90,2018-03-01,false\n")]);
-    await refused(gbk, [[3, "is not UTF-8 text"]]);
-    // UTF-16 (Excel "Unicode text") is not UTF-8 either.
-    await refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv(...GOOD), "utf16le")]), [[1, "is not UTF-8 text"]]);
+  it("bytes that are neither UTF-8 nor GB18030, UTF-16, a workbook sent as CSV: 422, nothing imported", async () => {
+    const refusedAs = async (body: Buffer, code: string, line?: number) => {
+      const res = await upload(body);
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      expect(res.body.error).toMatchObject({ code, message: expect.stringContaining("nothing was imported") });
+      expect(res.body.error!.message).not.toContain(code);
+      if (line !== undefined) expect(res.body.error!.details).toEqual([{ path: `line ${line}`, message: "neither UTF-8 nor GB18030 (GBK) text" }]);
+      expect(await t.app.db.statsDeal.count()).toBe(0);
+    };
+    // Good GBK rows, then on line 4 a byte that starts no GB18030 character: the good rows are not kept.
+    const gbk = Buffer.concat([iconv.encode(csv(GOOD[0]!, GOOD[1]!), "gb18030"), Buffer.from("X-1,"), Buffer.from([0xff, 0xfe]), Buffer.from(",工程建设,100,,90,2018-03-01,false\n")]);
+    await refusedAs(gbk, "IMPORT_ENCODING", 4);
+    await refusedAs(Buffer.concat([Buffer.from(csv(...GOOD)), randomBytes(8192)]), "IMPORT_ENCODING");
+    // UTF-16 (Excel "Unicode text").
+    await refusedAs(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv(...GOOD), "utf16le")]), "IMPORT_ENCODING", 1);
+    await refusedAs(Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), randomBytes(2000)]), "IMPORT_NOT_CSV");
   });
 
   it("a wrong header, a missing field, true/false spelled otherwise, broken quoting", async () => {
@@ -114,15 +126,35 @@ describe("each bad input is reported by line; nothing is imported", () => {
     expect(res).toMatchObject({ code: 1, stderr: expect.stringContaining('IMPORT_REJECTED: 1 bad line; nothing was imported. Line 3: category "矿业权"') });
     expect((res as { stderr: string }).stderr).toContain("  line 3: category");
     expect(await t.app.db.statsDeal.count()).toBe(0);
-  }, 60_000);
+    // The same importer from the CLI: a GBK file (Excel on Chinese Windows) is read and the CLI says how.
+    const gbk = join(t.dir, "gbk.csv");
+    writeFileSync(gbk, iconv.encode(csv(...GOOD), "gb18030"));
+    const ok = await run(process.execPath, ["--import", "tsx", "server/stats/cli.ts", "import", gbk], { env: { ...process.env, DATABASE_URL: t.config.databaseUrl, DATA_DIR: t.dir } });
+    expect(ok.stdout).toContain("3 rows — 3 created, 0 updated, 0 unchanged; read as GB18030 (GBK)");
+    expect((await t.app.db.statsDeal.findUniqueOrThrow({ where: { code: "G-3" } })).name).toBe("闲置资产转让");
+    await t.app.db.statsDeal.deleteMany();
+  }, 90_000);
 });
 
 describe("good files", () => {
   it("UTF-8 without a BOM, LF endings, English header in any case, hall/agent optional", async () => {
     const res = await upload(csv(...GOOD).replace(HEADER, HEADER.toUpperCase()));
-    expect(res.body).toMatchObject({ ok: true, data: { rows: 3, created: 3, updated: 0, unchanged: 0, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(res.body).toMatchObject({ ok: true, data: { rows: 3, created: 3, updated: 0, unchanged: 0, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), encoding: "utf-8" } });
     const g2 = await t.app.db.statsDeal.findUniqueOrThrow({ where: { code: "G-2" } });
     expect(g2).toMatchObject({ category: "procurement", budgetFen: 20_000_000n, dealFen: 19_000_050n, dealDay: 20180302, dealMonth: 201803, remoteEvaluation: false, hall: null, agent: null });
+  });
+
+  it("GBK/GB18030 from Excel on Chinese Windows: read as GB18030 and said so, Chinese names intact", async () => {
+    await t.app.db.statsDeal.deleteMany();
+    const body = iconv.encode(csv(...GOOD).replace(/\n/g, "\r\n"), "gb18030");
+    expect(body.includes(Buffer.from("城关镇"))).toBe(false);
+    expect(body.includes(Buffer.from([0xb3, 0xc7, 0xb9, 0xd8, 0xd5, 0xf2]))).toBe(true); // 城关镇 in GBK
+    const res = await upload(body);
+    expect(res.body).toMatchObject({ ok: true, data: { rows: 3, created: 3, encoding: "gb18030" } });
+    expect(await t.app.db.statsDeal.findUniqueOrThrow({ where: { code: "G-1" } })).toMatchObject({ name: "城关镇道路工程", category: "engineering" });
+    expect((await t.app.db.statsDeal.findUniqueOrThrow({ where: { code: "G-3" } })).name).toBe("闲置资产转让");
+    expect((await upload(Buffer.from(`\uFEFF${csv(...GOOD)}`))).body.data).toMatchObject({ unchanged: 3, encoding: "utf-8-bom" });
+    await t.app.db.statsDeal.deleteMany();
   });
 
   it("a re-import without the hall column keeps the halls already recorded", async () => {

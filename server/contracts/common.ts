@@ -29,6 +29,10 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
+/** How an imported text file was read: UTF-8 (with or without a byte-order mark) or GB18030/GBK (Excel on Chinese Windows). */
+export const TextEncoding = z.enum(["utf-8", "utf-8-bom", "gb18030"]);
+export type TextEncoding = z.infer<typeof TextEncoding>;
+
 export type AckOk<T> = { ok: true; data: T };
 export type AckErr = { ok: false; error: ErrorBody };
 /** Every acknowledgement and every HTTP API response body has this shape. */

@@ -2,7 +2,7 @@
 // specialty tree, draw requests, the draw's live views per role, invitations
 // answered by link, sign-in at an expert terminal, the fairness report.
 import { z } from "zod";
-import { Id, IsoTime } from "./common";
+import { Id, IsoTime, TextEncoding } from "./common";
 import { isValidCreditCode, residentIdBirthDate, residentIdProblem } from "./ids";
 
 /** The message for an ID number whose birth date is after today; Chinese first, as the people who type it read it. */
@@ -186,6 +186,8 @@ export const ImportReport = z.object({
   errors: z.array(ImportRowError),
   committed: z.boolean(),
   ms: z.number(),
+  /** How a CSV file's bytes were read (UTF-8, UTF-8 with BOM, GB18030/GBK); null for XLSX. */
+  encoding: TextEncoding.nullable(),
 });
 export type ImportReport = z.infer<typeof ImportReport>;
 

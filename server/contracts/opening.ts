@@ -223,7 +223,9 @@ export const MyBidView = z.object({
   sizeBytes: z.number(),
   submittedAt: IsoTime,
   decryptTries: z.number(),
+  /** The last decryption failure's message (English, for the record) and its code (the page shows the code's wording). */
   lastError: z.string().nullable(),
+  lastErrorCode: z.string().nullable(),
 });
 
 // ── the live opening ──

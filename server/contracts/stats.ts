@@ -3,7 +3,7 @@
 // travels as integer fen; the report carries yuan strings with 2 decimals and
 // rates as fraction strings with 4 decimals (half up), as the issue fixes.
 import { z } from "zod";
-import { Fen, Id, IsoTime } from "./common";
+import { Fen, Id, IsoTime, TextEncoding } from "./common";
 import { Category, categoryNames } from "./opening";
 
 export { Category, categoryNames };
@@ -167,6 +167,8 @@ export const ImportResult = z.object({
   unchanged: z.number().int(),
   /** SHA-256 of the file as received (also in the audit trail). */
   sha256: z.string(),
+  /** How the file's bytes were read (UTF-8, UTF-8 with BOM, GB18030/GBK). */
+  encoding: TextEncoding,
 });
 export type ImportResult = z.infer<typeof ImportResult>;
 

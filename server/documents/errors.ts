@@ -41,7 +41,7 @@ export class DocumentError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`${code}: ${message}`, options);
+    super(message, options);
   }
 }
 

@@ -28,6 +28,7 @@ import { fairnessReport, fairnessReportPg, periodBound } from "./fairness";
 import { IdHasher } from "./identity";
 import { importExperts, type ImportProgress } from "./importer";
 import { openRaw } from "./raw";
+import { encodingName } from "../text-encoding";
 import { SAMPLE_TREE, ensureSampleTree, flattenTree, importSpecialties } from "./specialties";
 import { CSV_HEADER, csvLine, syntheticExperts } from "./synth";
 
@@ -106,6 +107,7 @@ function printReport(r: ImportReport, errorsFile?: string) {
       ? `imported ${r.imported.toLocaleString("en")} of ${r.rows.toLocaleString("en")} rows (${r.rejected} refused, policy ${r.policy}) in ${(r.ms / 1000).toFixed(1)} s; rss ${mem.toFixed(0)} MiB; import ${r.importId}`
       : `NOTHING IMPORTED: ${r.rejected} of ${r.rows.toLocaleString("en")} rows refused (policy ${r.policy}); fix them and import again`,
   );
+  if (r.encoding) console.log(`read as ${encodingName(r.encoding)}`);
   for (const e of r.errors.slice(0, 50)) console.log(`  line ${e.line}: ${e.field}: ${e.message}`);
   if (r.errors.length > 50) console.log(`  … ${r.errors.length - 50} more${errorsFile ? "" : " (write them all with --errors FILE)"}`);
   if (errorsFile) {

@@ -19,7 +19,7 @@
 // someone else in the meantime), the batches already written by this import are
 // deleted again (audited), so nothing is left half-way.
 import { randomUUID } from "node:crypto";
-import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -30,6 +30,7 @@ import { appendAudit, type Actor } from "../audit/chain";
 import { createDb, isPostgresUrl, type Db } from "../db";
 import { bumpGenerationPg, pgMarks } from "./pg";
 import { AppError } from "../errors";
+import { ToUtf8 } from "../text-encoding";
 import type { SecretBox } from "../platform/secrets";
 import type { IdHasher } from "./identity";
 import { appendAuditRaw, bumpGenerationRaw, openRaw, sqlTime, type RawDb } from "./raw";
@@ -87,9 +88,11 @@ const toRaw = (map: (Field | null)[], cells: string[]): RawRow => {
   return raw;
 };
 
-async function* csvRows(file: string, progress: (bytes: number) => void): AsyncGenerator<SourceRow> {
+/** Reads a CSV file as UTF-8 (BOM or not) or GB18030/GBK; `decoder.encoding` says which once read. */
+async function* csvRows(file: string, decoder: ToUtf8, progress: (bytes: number) => void): AsyncGenerator<SourceRow> {
   const input = createReadStream(file, { highWaterMark: 1 << 20 });
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, info: true }));
+  const parser = input.pipe(decoder).pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, info: true }));
+  decoder.on("error", (e) => parser.destroy(e));
   let map: (Field | null)[] | null = null;
   let n = 0;
   try {
@@ -122,7 +125,43 @@ export function cellText(v: unknown): string {
   return String(v as string).trim();
 }
 
+/**
+ * A refused import as an error: IMPORT_REJECTED with one detail per row error,
+ * path `line N`, message `field: reason` (the client shows them as its table).
+ */
+export function importRefused(r: ImportReport): AppError {
+  return new AppError(
+    "IMPORT_REJECTED",
+    `${r.rejected} of ${r.rows} rows refused; nothing was imported${r.rejected > r.errors.length ? ` (the first ${r.errors.length} errors are listed)` : ""}`,
+    r.errors.map((e) => ({ path: `line ${e.line}`, message: `${e.field}: ${e.message}` })),
+  );
+}
+
+export const notXlsx = () => new AppError("IMPORT_NOT_XLSX", "The file is not a valid Excel workbook (.xlsx); save it from Excel as .xlsx or as CSV");
+
+/** An XLSX file is a ZIP archive: it starts with a local file header. */
+function looksLikeXlsx(file: string): boolean {
+  const head = Buffer.alloc(4);
+  const fd = openSync(file, "r");
+  try {
+    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The rows of the first sheet; a file that is not a workbook (or a broken one) → IMPORT_NOT_XLSX. */
 async function* xlsxRows(file: string, progress: (rows: number) => void): AsyncGenerator<SourceRow> {
+  if (!looksLikeXlsx(file)) throw notXlsx();
+  try {
+    yield* xlsxSheetRows(file, progress);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw notXlsx();
+  }
+}
+
+async function* xlsxSheetRows(file: string, progress: (rows: number) => void): AsyncGenerator<SourceRow> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { sharedStrings: "cache", hyperlinks: "ignore", styles: "ignore", worksheets: "emit", entries: "emit" });
   let map: (Field | null)[] | null = null;
   let n = 0;
@@ -164,6 +203,7 @@ export async function importExperts(deps: ImportDeps, opts: ImportOptions): Prom
     for (const e of rowErrors) if (errors.length < maxErrors) errors.push(e);
   };
   const total = opts.format === "csv" ? statSync(opts.file).size : 0;
+  const decoder = new ToUtf8();
   const report = (imported: number, committed: boolean): ImportReport => ({
     importId,
     policy: opts.policy,
@@ -173,6 +213,7 @@ export async function importExperts(deps: ImportDeps, opts: ImportOptions): Prom
     errors: errors.sort((x, y) => x.line - y.line),
     committed,
     ms: Math.round(performance.now() - started),
+    encoding: opts.format === "csv" ? (decoder.encoding ?? "utf-8") : null,
   });
 
   // PostgreSQL: the rows are staged in a scratch SQLite file, the pool is written through Prisma (pg.ts).
@@ -199,7 +240,7 @@ export async function importExperts(deps: ImportDeps, opts: ImportOptions): Prom
     // ── pass 1: validate and stage ──
     const source =
       opts.format === "csv"
-        ? csvRows(opts.file, (bytes) => opts.onProgress?.({ phase: "validate", done: bytes, total, rows, rejected }))
+        ? csvRows(opts.file, decoder, (bytes) => opts.onProgress?.({ phase: "validate", done: bytes, total, rows, rejected }))
         : xlsxRows(opts.file, (n) => opts.onProgress?.({ phase: "validate", done: n, total: 0, rows, rejected }));
     let pending: { line: number; s: ReturnType<typeof storedForm>; specialties: string; region: number }[] = [];
     const flush = db.transaction((batch: typeof pending, pooled: Map<string, number> | null) => {

@@ -14,7 +14,7 @@ import { mount, person } from "../http/mount";
 import { answerInvitation, requestDraw, revealDraw, viewInvitation } from "./draws";
 import { fairnessReport, fairnessReportPg, periodBound } from "./fairness";
 import { dbProvider } from "../db";
-import { importExperts } from "./importer";
+import { importExperts, importRefused } from "./importer";
 import { addLeave, addRelation, assertAdmin, createExpert, getExpert, listExperts, removeLeave, removeRelation, updateExpert } from "./pool";
 import { expertDrawAudit, expertDrawRecord, listDraws } from "./queries";
 import { importSpecialties, listSpecialties } from "./specialties";
@@ -44,7 +44,10 @@ export function mountExpertRoutes(server: Express, app: AppContext): void {
     });
     try {
       await pipeline(req, limit, createWriteStream(file));
-      return await importExperts({ databaseUrl: app.config.databaseUrl, box: app.box, ids: app.experts.ids }, { file, format: q.format, policy: q.policy, actor: actorOf(admin) });
+      const report = await importExperts({ databaseUrl: app.config.databaseUrl, box: app.box, ids: app.experts.ids }, { file, format: q.format, policy: q.policy, actor: actorOf(admin) });
+      // A refused import (all-or-nothing, bad rows) is an error answer (422), its rows in the details.
+      if (!report.committed) throw importRefused(report);
+      return report;
     } finally {
       rmSync(file, { force: true });
     }

@@ -4,8 +4,8 @@
 // seed against its published SHA-256, each frozen list against its digest,
 // then every pick (initial selection and 补抽) in order.
 // Exit 0: matches; 1: does not match; 2: usage, lookup error or seed not revealed.
-import { readFileSync } from "node:fs";
 import { ExpertDrawRecord } from "@contracts/experts";
+import { parseRecord, readRecordFile, recordKind } from "../record-file";
 import { loadConfig } from "../config";
 import { createDb } from "../db";
 import { expertDrawRecord } from "./queries";
@@ -22,15 +22,15 @@ export function isExpertDrawArgs(args: string[]): boolean {
   const file = at(args, "--file");
   if (!file) return false;
   try {
-    return (JSON.parse(readFileSync(file, "utf8")) as { kind?: unknown }).kind === "expert-draw";
+    return recordKind(readRecordFile(file)) === "expert-draw"; // bare, or inside the API's {"ok":true,"data":…}
   } catch {
-    return false;
+    return false; // the opening's reader names what is wrong with the file
   }
 }
 
 async function load(args: string[]): Promise<ExpertDrawRecord> {
   const file = at(args, "--file");
-  if (file) return ExpertDrawRecord.parse(JSON.parse(readFileSync(file, "utf8")));
+  if (file) return parseRecord(ExpertDrawRecord, readRecordFile(file), file, "an expert draw's record (GET /api/expert-draws/:drawId/record)");
   const db = createDb(loadConfig().databaseUrl);
   try {
     return await expertDrawRecord(db, at(args, "--expert-draw")!);

@@ -9,7 +9,7 @@ import { BidField, BidJson, Stage, type BidSummary } from "@contracts/opening";
 import { appendAudit } from "../audit/chain";
 import { actorOf, type Principal } from "../auth/principal";
 import type { AppContext } from "../context";
-import { AppError } from "../errors";
+import { AppError, storedError } from "../errors";
 import { asBidder } from "./bids";
 import { decodeShare, rebuildEscrowKey } from "./escrow";
 import { assertLotAgent } from "./projects";
@@ -96,7 +96,7 @@ async function openBidOnce(app: AppContext, s: Session, bid: BidRow, key: Buffer
     await rm(zipPath, { force: true });
     const e = isSealingError(err) ? new AppError(err.code, err.message) : err;
     if (e instanceof AppError) {
-      await app.db.bid.update({ where: { id: bid.id }, data: { decryptTries: { increment: 1 }, lastError: `${e.code}: ${e.message}`.slice(0, 500) } });
+      await app.db.bid.update({ where: { id: bid.id }, data: { decryptTries: { increment: 1 }, lastError: storedError(e.code, e.message).slice(0, 500) } });
       app.events.emit("opening.changed", { lotId: s.lotId, roomId: s.lot.roomId, companyIds: [bid.companyId] });
     }
     throw e;

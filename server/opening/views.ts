@@ -14,6 +14,7 @@ import {
 } from "@contracts/opening";
 import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
+import { parseStoredError } from "../errors";
 import type { StreamKind } from "../live/streams";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -157,7 +158,9 @@ export async function buildOpeningBidder(db: Db, lotId: string, companyId: strin
           sizeBytes: Number(bid.sizeBytes),
           submittedAt: new Date(bid.submittedAt).toISOString(),
           decryptTries: Number(bid.decryptTries),
-          lastError: bid.lastError,
+          // The code apart from its message: the page shows the code's own wording, never the code.
+          lastError: bid.lastError === null ? null : parseStoredError(bid.lastError).message,
+          lastErrorCode: bid.lastError === null ? null : parseStoredError(bid.lastError).code,
         }
       : null,
     picks: row?.picks ? (JSON.parse(row.picks) as number[]) : null,

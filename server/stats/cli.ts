@@ -21,6 +21,7 @@ import { createDb, type Db } from "../db";
 import { AppError } from "../errors";
 import { reportCsv, reportText } from "./format";
 import { importDeals, type ImportOptions } from "./import";
+import { encodingName } from "../text-encoding";
 import { projectIdOf, projectReleasePackage } from "./ocds";
 import { reportPdf } from "./pdf";
 import { buildReport } from "./report";
@@ -104,7 +105,7 @@ async function run(argv: string[]): Promise<number> {
           const r = await importDeals(db, cliActor(), createReadStream(file), { fileName: file, onProgress: progress.onProgress });
           progress.stop();
           progress.stop = () => {};
-          console.log(`imported ${file}: ${r.rows} rows — ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged (sha256 ${r.sha256})`);
+          console.log(`imported ${file}: ${r.rows} rows — ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged; read as ${encodingName(r.encoding)} (sha256 ${r.sha256})`);
         } finally {
           progress.stop();
         }

@@ -1,8 +1,6 @@
-// The CSV format row by row, and the UTF-8 check's line numbers.
-import { Readable } from "node:stream";
+// The CSV format row by row (the text encoding: server/text-encoding.test.ts).
 import { describe, expect, it } from "vitest";
 import { parseHeader, parseRow, parseYuan, type Header } from "./csv";
-import { Utf8Guard } from "./import";
 import { defaultRules, type Rules } from "./rules";
 import { categoryNames } from "@contracts/stats";
 
@@ -62,31 +60,6 @@ describe("header", () => {
     expect(parseHeader(["code", "name"])).toContain("column 3 is missing");
     expect(parseHeader("code,name,category,budget,reference_yuan,deal_yuan,deal_date,remote_evaluation".split(","))).toContain('column 4 is "budget"');
     expect(parseHeader("code,name,category,budget_yuan,reference_yuan,deal_yuan,deal_date,remote_evaluation,note".split(","))).toContain('unknown column "note"');
-  });
-});
-
-describe("UTF-8 check", () => {
-  const through = async (chunks: Buffer[]) => {
-    const out: Buffer[] = [];
-    const guard = new Utf8Guard();
-    Readable.from(chunks).pipe(guard);
-    for await (const c of guard) out.push(c as Buffer);
-    return Buffer.concat(out).toString("utf8");
-  };
-  it("passes UTF-8 split anywhere, even inside a character", async () => {
-    const text = "code,name\nA,工程建设\nB,政府采购\n";
-    const bytes = Buffer.from(text);
-    for (let cut = 1; cut < bytes.length; cut++) {
-      expect(await through([bytes.subarray(0, cut), bytes.subarray(cut)])).toBe(text);
-    }
-  });
-  it("names the line of the first byte that is not UTF-8 (GBK here)", async () => {
-    const gbk = Buffer.from([0xb9, 0xa4, 0xb3, 0xcc]); // 工程 in GBK
-    const file = Buffer.concat([Buffer.from("code,name\nA,ok\nB,"), gbk, Buffer.from("\nC,ok\n")]);
-    await expect(through([file.subarray(0, 5), file.subarray(5)])).rejects.toMatchObject({ code: "IMPORT_REJECTED", details: [{ path: "line 3" }] });
-  });
-  it("a character cut off at the end of the file is not UTF-8", async () => {
-    await expect(through([Buffer.from("code\n"), Buffer.from([0xe5, 0xb7])])).rejects.toMatchObject({ details: [{ path: "line 2" }] });
   });
 });
 

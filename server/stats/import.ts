@@ -1,8 +1,9 @@
 // CSV import of the ledger: all or nothing, streaming, memory flat.
 //
-// 1. The bytes stream through a meter (size limit, SHA-256, progress), a UTF-8
-//    check that names the line of the first byte that is not UTF-8, and
-//    csv-parse (BOM or not). Every row is validated (server/stats/csv.ts) and
+// 1. The bytes stream through a meter (size limit, SHA-256, progress), the
+//    text decoder (server/text-encoding.ts: UTF-8 with or without BOM, or
+//    GB18030/GBK as Excel saves on Chinese Windows; anything else is refused
+//    with the line of the first bad byte), and csv-parse. Every row is validated (server/stats/csv.ts) and
 //    staged in a scratch SQLite file (better-sqlite3, outside the database):
 //    its primary key on code finds a code repeated inside the file.
 // 2. Any bad row → the file is rejected with each bad line and its reason
@@ -19,12 +20,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IncomingMessage } from "node:http";
 import { Transform, type Readable } from "node:stream";
-import { isUtf8 } from "node:buffer";
 import { CsvError, parse } from "csv-parse";
 import type { ImportResult } from "@contracts/stats";
 import { appendAudit, type Actor } from "../audit/chain";
 import { directSql, dbProvider, type Db } from "../db";
 import { AppError } from "../errors";
+import { ToUtf8 } from "../text-encoding";
 import { parseHeader, parseRow, type DealRow, type Header } from "./csv";
 import { loadRules } from "./rules";
 
@@ -100,55 +101,6 @@ class Meter extends Transform {
   }
 }
 
-/** Passes UTF-8 through; the first invalid byte fails with the line it is on. */
-export class Utf8Guard extends Transform {
-  private carry = Buffer.alloc(0);
-  private line = 1;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void) {
-    const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    const cut = completeUpTo(data);
-    const whole = data.subarray(0, cut);
-    this.carry = Buffer.from(data.subarray(cut));
-    if (!isUtf8(whole)) return cb(this.fail(whole));
-    this.line += countNewlines(whole);
-    cb(null, whole);
-  }
-  override _flush(cb: (err?: Error | null) => void) {
-    if (this.carry.length) return cb(this.fail(this.carry));
-    cb();
-  }
-  private fail(buf: Buffer): AppError {
-    let line = this.line;
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      const part = buf.subarray(start, nl < 0 ? buf.length : nl);
-      if (!isUtf8(part) || nl < 0) break;
-      line++;
-      start = nl + 1;
-    }
-    return importRejected([{ line, message: "is not UTF-8 text (save the file as UTF-8, e.g. 'CSV UTF-8' in Excel; GBK is not accepted)" }], 1);
-  }
-}
-
-/** Length of the prefix of `b` that ends on a character boundary (the rest may be a split multi-byte character). */
-function completeUpTo(b: Buffer): number {
-  const n = b.length;
-  for (let back = 1; back <= Math.min(3, n); back++) {
-    const byte = b[n - back]!;
-    if ((byte & 0xc0) === 0x80) continue; // continuation byte: look further back
-    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-    return need > back ? n - back : n;
-  }
-  return n;
-}
-
-function countNewlines(b: Buffer): number {
-  let n = 0;
-  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
-  return n;
-}
-
 export function importRejected(errors: LineError[], total: number): AppError {
   const listed = errors.slice().sort((a, b) => a.line - b.line);
   const more = total > listed.length ? ` (the first ${listed.length} are listed)` : "";
@@ -196,7 +148,7 @@ export async function importDeals(db: Db, actor: Actor, source: Readable, opts: 
     const meter = new Meter(opts.maxBytes ?? Number.MAX_SAFE_INTEGER);
     const parser = parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true });
     // Errors of any stage reach the parser's iterator.
-    const guard = new Utf8Guard();
+    const guard = new ToUtf8();
     source.on("error", (e) => parser.destroy(e));
     meter.on("error", (e) => parser.destroy(e));
     guard.on("error", (e) => parser.destroy(e));
@@ -259,7 +211,7 @@ export async function importDeals(db: Db, actor: Actor, source: Readable, opts: 
     scratch.close();
     if (dbProvider(db) === "postgresql") {
       opts.onProgress?.({ bytes: meter.bytes, rows, phase: "merging" });
-      const res = await mergeIntoPostgres(db, scratchFile, { rows, maxErrors, header, actor, sha256: meter.hash.digest("hex"), fileName: opts.fileName ?? null });
+      const res = await mergeIntoPostgres(db, scratchFile, { rows, maxErrors, header, actor, sha256: meter.hash.digest("hex"), fileName: opts.fileName ?? null, encoding: guard.encoding ?? "utf-8" });
       opts.onProgress?.({ bytes: meter.bytes, rows, phase: "done" });
       return res;
     }
@@ -307,7 +259,7 @@ export async function importDeals(db: Db, actor: Actor, source: Readable, opts: 
           now,
           now,
         );
-        const res: ImportResult = { rows, created: rows - existing, updated, unchanged: existing - updated, sha256 };
+        const res: ImportResult = { rows, created: rows - existing, updated, unchanged: existing - updated, sha256, encoding: guard.encoding ?? "utf-8" };
         await appendAudit(tx, { actor, action: "stats.import", target: "stats:ledger", payload: { fileName: opts.fileName ?? null, ...res } });
         return res;
       },
@@ -334,7 +286,7 @@ export async function importDeals(db: Db, actor: Actor, source: Readable, opts: 
 async function mergeIntoPostgres(
   db: Db,
   scratchFile: string,
-  o: { rows: number; maxErrors: number; header: Header; actor: Actor; sha256: string; fileName: string | null },
+  o: { rows: number; maxErrors: number; header: Header; actor: Actor; sha256: string; fileName: string | null; encoding: ImportResult["encoding"] },
 ): Promise<ImportResult> {
   const scratch = new Database(scratchFile, { readonly: true });
   const src = "stats_import_rows";
@@ -392,7 +344,7 @@ async function mergeIntoPostgres(
          WHERE "StatsDeal".source <> 'award' AND (${fields.map((f) => `"StatsDeal"."${f}" IS DISTINCT FROM excluded."${f}"`).join(" OR ")})`,
         [now, now],
       );
-      const res: ImportResult = { rows: o.rows, created: o.rows - existing, updated, unchanged: existing - updated, sha256: o.sha256 };
+      const res: ImportResult = { rows: o.rows, created: o.rows - existing, updated, unchanged: existing - updated, sha256: o.sha256, encoding: o.encoding };
       await appendAudit(tx, { actor: o.actor, action: "stats.import", target: "stats:ledger", payload: { fileName: o.fileName, ...res } });
       return res;
     });

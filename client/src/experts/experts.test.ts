@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { committeePreview, emptyDrawForm, emptySite, parsePoolShort, problemsByPath, toDrawRequest, type DrawFormModel } from "./drawForm";
-import { distributionBars, errorsByLine, fairnessSummary, importFormat, normaliseResidentId, openSeats, percentOf, stateTagType, tokenFromHash } from "./format";
+import { distributionBars, errorsByLine, fairnessSummary, importFormat, normaliseResidentId, openSeats, percentOf, refusedRows, stateTagType, tokenFromHash } from "./format";
 
 const NOW = Date.parse("2026-11-25T02:00:00Z");
 const filled = (over: Partial<DrawFormModel> = {}): DrawFormModel => ({
@@ -114,6 +114,20 @@ describe("helpers", () => {
       { line: 2, problems: [{ field: "residentId", message: "r" }] },
       { line: 5, problems: [{ field: "mobile", message: "m" }, { field: "name", message: "n" }] },
     ]);
+  });
+
+  it("a refused import's rows (422 IMPORT_REJECTED details) back as row errors; other errors have none", () => {
+    const details = [
+      { path: "line 3", message: "residentId: not a valid resident ID number (18 characters, real birth date: GB 11643)" },
+      { path: "line 9", message: "mobile: must be 11 digits" },
+      { path: "header", message: "ignored" },
+    ];
+    expect(refusedRows({ code: "IMPORT_REJECTED", details })).toEqual([
+      { line: 3, field: "residentId", message: "not a valid resident ID number (18 characters, real birth date: GB 11643)" },
+      { line: 9, field: "mobile", message: "must be 11 digits" },
+    ]);
+    expect(refusedRows({ code: "IMPORT_ENCODING", details: [{ path: "line 2", message: "neither UTF-8 nor GB18030 (GBK) text" }] })).toEqual([]);
+    expect(refusedRows({ code: "IMPORT_REJECTED" })).toEqual([]);
   });
 
   it("seats: tag types and the seats still open", () => {

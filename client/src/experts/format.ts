@@ -20,6 +20,17 @@ export function errorsByLine(errors: readonly ImportRowError[]): { line: number;
   return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([line, problems]) => ({ line, problems }));
 }
 
+/** The row errors of a refused import (IMPORT_REJECTED: details `line N` → `field: reason`). */
+export function refusedRows(error: { code: string; details?: { path: string; message: string }[] }): ImportRowError[] {
+  if (error.code !== "IMPORT_REJECTED") return [];
+  return (error.details ?? []).flatMap((d) => {
+    const line = /^line (\d+)$/.exec(d.path);
+    if (!line) return [];
+    const cut = d.message.indexOf(": ");
+    return [{ line: Number(line[1]), field: cut > 0 ? d.message.slice(0, cut) : "", message: cut > 0 ? d.message.slice(cut + 2) : d.message }];
+  });
+}
+
 /** Element Plus tag type per seat state. */
 export function stateTagType(state: PickState): "success" | "warning" | "danger" | "info" | "primary" {
   switch (state) {

@@ -74,7 +74,7 @@ const zh = {
     },
     import: {
       title: "批量导入专家",
-      hint: "CSV（UTF-8，首行为表头）或 XLSX。逐行校验身份证号、信用代码、手机号、专业代码与重复；错误逐行列出。",
+      hint: "CSV（UTF-8 或 Excel 中文版保存的 GBK/GB18030，首行为表头）或 XLSX。逐行校验身份证号、信用代码、手机号、专业代码与重复；错误逐行列出。",
       columns: "表头：姓名,身份证号,手机,专业,行政区划代码,所在地区,工作单位,统一社会信用代码,职称,状态（多个专业以分号分隔；XLSX 的身份证号列请设为文本）",
       choose: "选择文件",
       policy: "导入方式",
@@ -91,6 +91,8 @@ const zh = {
       field: "字段",
       message: "问题",
       moreErrors: "仅显示前 {n} 条错误",
+      encoding: "按 {name} 编码读取",
+      encodings: { "utf-8": "UTF-8", "utf-8-bom": "UTF-8（带 BOM）", gb18030: "GB18030（GBK）" },
     },
     tree: {
       title: "专业分类",
@@ -293,6 +295,10 @@ const zh = {
     INVITATION_CLOSED: "本次抽取已取消",
     ANSWER_CLOSED: "答复时间已过",
     IMPORT_BAD_HEADER: "文件缺少必需的列",
+    IMPORT_REJECTED: "文件中有错误的行，未导入任何数据",
+    IMPORT_ENCODING: "文件既不是 UTF-8 也不是 GB18030（GBK）编码的文本，未导入任何数据",
+    IMPORT_NOT_XLSX: "文件不是有效的 Excel（.xlsx）文件",
+    IMPORT_NOT_CSV: "文件是 Excel 工作簿（.xlsx），不是 CSV 文本：请在 Excel 中另存为 CSV，或按 .xlsx 导入",
     HOLIDAYS_INVALID: "节假日文件有误",
   },
 };
@@ -377,7 +383,7 @@ const en: ExpertsMessages = {
     },
     import: {
       title: "Import experts",
-      hint: "CSV (UTF-8, header row) or XLSX. Every row is checked (ID number, credit code, mobile, specialties, duplicates); errors are listed line by line.",
+      hint: "CSV (UTF-8, or GBK/GB18030 as saved by Excel on Chinese Windows; header row) or XLSX. Every row is checked (ID number, credit code, mobile, specialties, duplicates); errors are listed line by line.",
       columns: "Header: 姓名,身份证号,手机,专业,行政区划代码,所在地区,工作单位,统一社会信用代码,职称,状态 (or English names; specialties separated by semicolons; in XLSX format the ID column as text)",
       choose: "Choose file",
       policy: "Policy",
@@ -394,6 +400,8 @@ const en: ExpertsMessages = {
       field: "Field",
       message: "Problem",
       moreErrors: "Only the first {n} errors are shown",
+      encoding: "read as {name}",
+      encodings: { "utf-8": "UTF-8", "utf-8-bom": "UTF-8 (with BOM)", gb18030: "GB18030 (GBK)" },
     },
     tree: {
       title: "Specialty tree",
@@ -596,6 +604,10 @@ const en: ExpertsMessages = {
     INVITATION_CLOSED: "This draw was cancelled",
     ANSWER_CLOSED: "The time to answer is over",
     IMPORT_BAD_HEADER: "The file lacks required columns",
+    IMPORT_REJECTED: "The file has rows with errors; nothing was imported",
+    IMPORT_ENCODING: "The file is neither UTF-8 nor GB18030 (GBK) text; nothing was imported",
+    IMPORT_NOT_XLSX: "The file is not a valid Excel (.xlsx) workbook",
+    IMPORT_NOT_CSV: "The file is an Excel workbook (.xlsx), not CSV text: save it as CSV in Excel, or import it as .xlsx",
     HOLIDAYS_INVALID: "The holiday file is invalid",
   },
 };

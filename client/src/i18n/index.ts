@@ -6,6 +6,7 @@ import zhCN, { type MessageSchema } from "./zh-CN";
 import en from "./en";
 import { withExperts } from "@/experts/messages";
 import { withEvaluation } from "@/evaluation/messages";
+import { formatErrorDetail, formatErrorText, type Lookup } from "./errorFormat";
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type AppLocale = (typeof LOCALES)[number];
@@ -79,8 +80,10 @@ export function deviceErrorKey(code: string): string {
   return i18n.global.te(key, "zh-CN") ? key : errorKey(code);
 }
 
-/** Message for an error envelope: the localized text of its code, when known. */
-export function errorText(err: { code: string; message: string }): string {
-  const key = `errors.${err.code}`;
-  return i18n.global.te(key) ? i18n.global.t(key) : err.message || i18n.global.t("errors.unknown");
-}
+const lookup: Lookup = (key) => (i18n.global.te(key) ? i18n.global.t(key) : null);
+
+/** Message for an error envelope: the localized text of its code, when known; never the code (see errorFormat.ts). */
+export const errorText = (err: { code: string; message: string }): string => formatErrorText(err, currentLocale(), lookup);
+
+/** The error's own wording as a detail line under errorText, without the code; null when it adds nothing or is not in the user's language. */
+export const errorDetail = (err: { code: string; message: string }): string | null => formatErrorDetail(err, currentLocale(), lookup);

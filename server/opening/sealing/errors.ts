@@ -42,7 +42,7 @@ export class SealingError extends Error {
   readonly code: SealingErrorCode;
 
   constructor(code: SealingErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
+    super(message, options);
     this.name = "SealingError";
     this.code = code;
   }
