@@ -2,20 +2,12 @@
 // (session.ts, decryption.ts) load the facts inside their transaction and call
 // `assertAllowed`; the agent's stream `opening:<lotId>:agent` sends the same
 // answer for every command, so the console enables exactly what would succeed.
-import { DrawConfig, Stage, type AgentCommand, type AgentCommandState } from "@contracts/opening";
+import { AgentCommand, DrawConfig, Stage, type AgentCommandState } from "@contracts/opening";
 import type { Db, Tx } from "../db";
 import { AppError } from "../errors";
 
-export const AGENT_COMMANDS: readonly AgentCommand[] = [
-  "opening:open",
-  "opening:publishBidders",
-  "opening:startDecryption",
-  "opening:endDecryption",
-  "opening:startDraw",
-  "opening:revealDraw",
-  "opening:startConfirmation",
-  "opening:close",
-];
+/** The agent's stage commands, in the order of the opening (the contract's enum). */
+export const AGENT_COMMANDS: readonly AgentCommand[] = AgentCommand.options;
 
 /** Bids being decrypted right now in this process (decryption.ts keeps it): still pending for an early end. */
 export const decryptingNow = new Set<string>();

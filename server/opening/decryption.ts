@@ -160,7 +160,7 @@ export async function endDecryption(app: AppContext, principal: Principal | null
     const facts = await loadFacts(tx, lotId);
     if (principal) assertAllowed(facts, "opening:endDecryption");
     else if (facts.session?.stage !== "decrypting") return;
-    early = !windowOver(facts);
+    early = !!principal && !windowOver(facts); // the timer ends it at its time, never early
     const { count } = await tx.openingSession.updateMany({ where: { id: s.id, stage: "decrypting" }, data: { stage: "announcing" } });
     if (count !== 1) throw new AppError("STAGE_CONFLICT", "The window was already closed");
     const sealed = await tx.bid.findMany({ where: { lotId, status: "sealed" }, select: { id: true, lastError: true } });
