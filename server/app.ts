@@ -31,6 +31,7 @@ import { SecretBox } from "./platform/secrets";
 import { Timers } from "./timers";
 import { EscrowDesk } from "./opening/escrow";
 import { openingCompanyStream, openingStream } from "./opening/views";
+import { openingAgentStream } from "./opening/agent-view";
 import { armAllTimers } from "./opening/session";
 import { ExpertsRuntime } from "./experts/runtime";
 import { armExpertTimers } from "./experts/draws";
@@ -113,6 +114,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   hub.register(boardStream(db));
   hub.register(openingStream(db));
   hub.register(openingCompanyStream(db));
+  hub.register(openingAgentStream(db));
   hub.register(expertDrawStream(db));
   for (const k of evaluationStreams(db, presence)) hub.register(k);
   wireBroadcaster(events, hub, log);

@@ -171,6 +171,10 @@ describe.runIf(enabled)("a full hall day in Chromium", () => {
       const b = agent.getByRole("button", { name });
       await expect.poll(() => b.isEnabled(), { timeout: 15_000 }).toBe(true);
       await b.click();
+      // every stage command asks first (Element Plus confirm)
+      const box = agent.locator(".el-message-box");
+      await box.getByRole("button", { name: "确定执行" }).click();
+      await box.waitFor({ state: "hidden" });
     };
     await command("开始开标");
     await waitText(day.projector, "滨江大道道路改造工程");

@@ -17,9 +17,9 @@ export const evaluationRoutes = {
     method: "GET",
     path: "/api/lots/:lotId/evaluation",
     input: z.object({ lotId: Id }),
-    output: LotEvaluation,
+    output: LotEvaluation.nullable(),
     audience: ["admin", "agent", "bidder", "supervisor"],
-    summary: "The lot's current evaluation (the newest session) and the streams this caller may join",
+    summary: "The lot's current evaluation (the newest session) and the streams this caller may join; null while the lot has none",
   }),
   evaluationReport: route({
     method: "GET",

@@ -24,7 +24,9 @@ function build() {
     "opening:open": step("Open the lot's live opening (at or after the opening time)"),
     "opening:publishBidders": step("Publish the list of bidders"),
     "opening:startDecryption": step("Open the decryption window; its countdown shows on every screen"),
-    "opening:endDecryption": step("Close the decryption window once every bid is settled (the timer closes it otherwise)"),
+    "opening:endDecryption": step(
+      "Close the decryption window: after its time, or early once no bid is pending (each decrypted, failed after its key was handed in, given up or a platform fault; on the record); refused with WINDOW_STILL_OPEN naming the pending bids otherwise",
+    ),
     "opening:startDraw": step("Open the random draw stage"),
     "opening:startConfirmation": step("Ask the bidders to confirm the opening record within the time limit"),
     "opening:close": ev({
@@ -50,6 +52,12 @@ function build() {
       output: z.object({ bidId: z.string(), summary: BidSummary }),
       audience: ["bidder"],
       summary: "A bidder hands in its bid's content key; the server decrypts and announces",
+    }),
+    "opening:giveUpDecryption": ev({
+      input: LotRef,
+      output: z.object({ bidId: z.string(), status: z.literal("failed-bidder") }),
+      audience: ["bidder"],
+      summary: "A bidder gives up decrypting its bid during the window (it fails now, on the record)",
     }),
     "opening:withdrawBid": ev({
       input: LotRef,

@@ -327,3 +327,39 @@ export const OpeningBidderState = z.object({
   confirmation: z.enum(["confirm", "object", "timeout"]).nullable(),
 });
 export type OpeningBidderState = z.infer<typeof OpeningBidderState>;
+
+// ── the agent's console ──
+/** The agent's stage commands, in the order of the opening. */
+export const AgentCommand = z.enum([
+  "opening:open",
+  "opening:publishBidders",
+  "opening:startDecryption",
+  "opening:endDecryption",
+  "opening:startDraw",
+  "opening:revealDraw",
+  "opening:startConfirmation",
+  "opening:close",
+]);
+export type AgentCommand = z.infer<typeof AgentCommand>;
+
+/** One command as the server would answer it now (the rule is server/opening/allowed.ts). */
+export const AgentCommandState = z.object({
+  command: AgentCommand,
+  allowed: z.boolean(),
+  /** Why it would be refused: the error code it would answer (localized by the client), its English message, the companies it names. */
+  refusal: z.object({ code: z.string(), message: z.string(), companies: z.array(z.string()) }).nullable(),
+  /** Refused only until this time, if nothing else changes (the opening time, the end of a window). */
+  allowedFrom: IsoTime.nullable(),
+});
+export type AgentCommandState = z.infer<typeof AgentCommandState>;
+
+/** State of `opening:<lotId>:agent` (the lot's agent and administrators): the commands the server would accept now. */
+export const OpeningAgentState = z.object({
+  lotId: Id,
+  lotStatus: z.enum(["accepting", "opening", "opened", "cancelled"]),
+  stage: Stage.nullable(),
+  commands: z.array(AgentCommandState),
+  /** The decryption window's end when the agent closed it early (on the record), else null. */
+  decryptionEndedEarlyAt: IsoTime.nullable(),
+});
+export type OpeningAgentState = z.infer<typeof OpeningAgentState>;

@@ -20,11 +20,14 @@ export function mountEvaluationRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.lotEvaluation, async ({ principal }, { lotId }) => {
     const p = person(principal);
     const lot = await app.db.lot.findUnique({ where: { id: lotId }, include: { project: true } });
-    const s = lot ? await app.db.evalSession.findFirst({ where: { lotId }, orderBy: { startedAt: "desc" } }) : null;
-    if (!lot || !s) throw new AppError("NOT_FOUND", "This lot has no evaluation");
+    if (!lot) throw new AppError("NOT_FOUND", `No lot ${lotId}`);
     const bidder = p.role === "bidder" && !!p.companyId && (await app.db.bid.count({ where: { lotId, companyId: p.companyId } })) > 0;
-    if (p.role === "bidder" && !bidder) throw new AppError("NOT_FOUND", "This lot has no evaluation");
+    // A bidder without a bid on the lot (yet) learns nothing of an evaluation: null, as for a lot without one.
+    if (p.role === "bidder" && !bidder) return null;
     if (p.role === "agent" && lot.project.agentUserId !== p.userId) throw new AppError("FORBIDDEN", "Only the project's tender agent may read this");
+    // A lot without an evaluation (yet) is a normal state, not a missing resource: 200 with null.
+    const s = await app.db.evalSession.findFirst({ where: { lotId }, orderBy: { startedAt: "desc" } });
+    if (!s) return null;
     return {
       sessionId: s.id,
       step: s.step as EvalStep,

@@ -48,10 +48,10 @@ export function wireBroadcaster(events: DomainEventBus, hub: LiveHub, log: Logge
     if (companyIds) {
       // One bidder's change (sign-in, decryption, pick, confirmation) never moves the stage, and
       // the room's screen and the board show only the stage: they are left alone.
-      await refresh(`opening:${lotId}`, ...companyIds.map((c) => `opening:${lotId}:company:${c}`));
+      await refresh(`opening:${lotId}`, `opening:${lotId}:agent`, ...companyIds.map((c) => `opening:${lotId}:company:${c}`));
       return;
     }
-    await refresh(`opening:${lotId}`, `room:${roomId}`, "board");
+    await refresh(`opening:${lotId}`, `opening:${lotId}:agent`, `room:${roomId}`, "board");
     await hub.refreshWhere((k) => k.startsWith(`opening:${lotId}:company:`));
   });
 }

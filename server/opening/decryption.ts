@@ -13,15 +13,19 @@ import { AppError, storedError } from "../errors";
 import { asBidder } from "./bids";
 import { decodeShare, rebuildEscrowKey } from "./escrow";
 import { assertLotAgent } from "./projects";
+import { assertAllowed, decryptingNow, loadFacts, windowOver } from "./allowed";
 import { loadSession } from "./session";
 import { checkBidZip, decryptToFile, findRecipient, inspectEnvelope, isSealingError, unwrapKey } from "./sealing";
 
 type Session = Awaited<ReturnType<typeof loadSession>>;
 type BidRow = NonNullable<Awaited<ReturnType<AppContext["db"]["bid"]["findFirst"]>>>;
 
-/** Decrypts one bid with a content key; on success records its summary. Throws typed errors; stores nothing on failure but the try. */
-/** One decryption at a time per bid in this process: a key resent after a drop gets a typed error, not a race. */
-const inFlight = new Set<string>();
+/**
+ * Decrypts one bid with a content key; on success records its summary. Throws typed errors; stores nothing on failure but the try.
+ * One decryption at a time per bid in this process (`decryptingNow`, shared with the rule of an early end):
+ * a key resent after a drop gets a typed error, not a race.
+ */
+const inFlight = decryptingNow;
 
 async function openBid(app: AppContext, s: Session, bid: BidRow, key: Buffer, actor: Principal | null, how: "bidder" | "escrow"): Promise<BidSummary> {
   if (inFlight.has(bid.id)) throw new AppError("DECRYPTION_IN_PROGRESS", "This bid is being decrypted right now; wait for the answer");
@@ -102,6 +106,10 @@ async function openBidOnce(app: AppContext, s: Session, bid: BidRow, key: Buffer
     throw e;
   }
   await app.db.$transaction(async (tx) => {
+    // A key handed in before the agent closed the window early may finish after it: then the window's end stands.
+    if (how === "bidder" && (await tx.openingSession.count({ where: { id: s.id, stage: "decrypting" } })) === 0) {
+      throw new AppError("WINDOW_CLOSED", "The decryption window was closed while this bid was being decrypted");
+    }
     const { count } = await tx.bid.updateMany({
       where: { id: bid.id, status: bid.status },
       data: { status: "decrypted", decryptedAt: new Date(), summary: JSON.stringify(summary), plainSha256, decryptTries: { increment: 1 }, lastError: null },
@@ -113,6 +121,9 @@ async function openBidOnce(app: AppContext, s: Session, bid: BidRow, key: Buffer
       target: `lot:${s.lotId}`,
       payload: { bidId: bid.id, plainSha256, priceFen: summary.priceFen },
     });
+  }).catch(async (err: unknown) => {
+    await rm(zipPath, { force: true });
+    throw err;
   });
   app.events.emit("opening.changed", { lotId: s.lotId, roomId: s.lot.roomId, companyIds: [bid.companyId] });
   return summary;
@@ -134,33 +145,56 @@ export async function submitKey(app: AppContext, principal: Principal, lotId: st
   return { bidId: bid.id, summary };
 }
 
-/** Ends the window: by the agent once every bid is settled, or by its timer. Undecrypted bids fail (the bidder's fault). */
+/**
+ * Ends the window: by its timer, or by the agent (the rule in allowed.ts, checked inside the transaction:
+ * before the window's time only once no bid is pending — each decrypted, failed after its key was handed
+ * in, given up or recorded as a platform fault; that early end is its own audit action and is on the
+ * opening record with its time). Bids still sealed fail (the bidder's fault).
+ */
 export async function endDecryption(app: AppContext, principal: Principal | null, lotId: string) {
   const s = await loadSession(app, lotId);
   if (principal) assertLotAgent(principal, s.lot);
-  if (s.stage !== "decrypting") {
-    if (!principal) return { lotId, stage: Stage.parse(s.stage) }; // a late timer: nothing to do
-    throw new AppError("STAGE_CONFLICT", "The decryption window is not open");
-  }
-  const pending = await app.db.bid.findMany({ where: { lotId, status: "sealed" } });
-  const windowOver = !s.decryptEndsAt || new Date() >= s.decryptEndsAt;
-  if (principal && pending.length > 0 && !windowOver) {
-    throw new AppError("WINDOW_STILL_OPEN", `${pending.length} bid(s) are not decrypted yet and the window is still open`);
-  }
+  if (!principal && s.stage !== "decrypting") return { lotId, stage: Stage.parse(s.stage) }; // a late timer: nothing to do
+  let early = false;
   await app.db.$transaction(async (tx) => {
+    const facts = await loadFacts(tx, lotId);
+    if (principal) assertAllowed(facts, "opening:endDecryption");
+    else if (facts.session?.stage !== "decrypting") return;
+    early = !!principal && !windowOver(facts); // the timer ends it at its time, never early
     const { count } = await tx.openingSession.updateMany({ where: { id: s.id, stage: "decrypting" }, data: { stage: "announcing" } });
     if (count !== 1) throw new AppError("STAGE_CONFLICT", "The window was already closed");
-    for (const b of pending) await tx.bid.update({ where: { id: b.id }, data: { status: "failed-bidder", lastError: b.lastError ?? "not decrypted within the window" } });
+    const sealed = await tx.bid.findMany({ where: { lotId, status: "sealed" }, select: { id: true, lastError: true } });
+    for (const b of sealed) {
+      await tx.bid.updateMany({ where: { id: b.id, status: "sealed" }, data: { status: "failed-bidder", lastError: b.lastError ?? "not decrypted within the window" } });
+    }
     await appendAudit(tx, {
       actor: principal ? actorOf(principal) : { kind: "system", id: "timer", role: "system" },
-      action: "opening.endDecryption",
+      action: early ? "opening.endDecryptionEarly" : "opening.endDecryption",
       target: `lot:${lotId}`,
-      payload: { failed: pending.map((b) => b.id) },
+      payload: { failed: sealed.map((b) => b.id), ...(early ? { windowEndsAt: s.decryptEndsAt?.toISOString() ?? null } : {}) },
     });
   });
   app.timers.cancel(`decrypt:${lotId}`);
   app.events.emit("opening.changed", { lotId, roomId: s.lot.roomId });
   return { lotId, stage: "announcing" as const };
+}
+
+/** A bidder gives up decrypting its bid (it cannot recover its key): the bid fails now, on the record, as at the window's end. */
+export async function giveUpDecryption(app: AppContext, principal: Principal, lotId: string) {
+  const bidder = asBidder(principal);
+  const s = await loadSession(app, lotId);
+  const bidId = await app.db.$transaction(async (tx) => {
+    const session = await tx.openingSession.findUniqueOrThrow({ where: { id: s.id }, select: { stage: true } });
+    if (session.stage !== "decrypting") throw new AppError("STAGE_CONFLICT", "Only during the decryption window");
+    const bid = await tx.bid.findFirst({ where: { lotId, companyId: bidder.companyId, status: "sealed" } });
+    if (!bid) throw new AppError("NO_BID", "Your company has no sealed bid on this lot");
+    if (decryptingNow.has(bid.id)) throw new AppError("DECRYPTION_IN_PROGRESS", "This bid is being decrypted right now; wait for the answer");
+    await tx.bid.update({ where: { id: bid.id }, data: { status: "failed-bidder", lastError: "the bidder gave up decrypting" } });
+    await appendAudit(tx, { actor: actorOf(principal), action: "opening.giveUpDecryption", target: `lot:${lotId}`, payload: { bidId: bid.id } });
+    return bid.id;
+  });
+  app.events.emit("opening.changed", { lotId, roomId: s.lot.roomId, companyIds: [bidder.companyId] });
+  return { bidId, status: "failed-bidder" as const };
 }
 
 /** The agent records that a bid could not be decrypted through the platform's fault (电子招标投标办法 art. 31). */

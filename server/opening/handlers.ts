@@ -2,7 +2,7 @@
 // checked by the dispatcher; each calls one command.
 import type { DomainHandlers } from "../sockets/handlers";
 import * as session from "./session";
-import { endDecryption, markPlatformFault, submitEscrowShare, submitKey } from "./decryption";
+import { endDecryption, giveUpDecryption, markPlatformFault, submitEscrowShare, submitKey } from "./decryption";
 import { withdrawBid } from "./bids";
 
 export const openingHandlers: DomainHandlers<"opening"> = {
@@ -16,6 +16,7 @@ export const openingHandlers: DomainHandlers<"opening"> = {
   "opening:close": ({ app, principal }, i) => session.closeSession(app, principal, i.lotId),
   "opening:signIn": ({ app, principal }, i) => session.signIn(app, principal, i.lotId, i.mode),
   "opening:submitKey": ({ app, principal }, i) => submitKey(app, principal, i.lotId, i.keyHex),
+  "opening:giveUpDecryption": ({ app, principal }, i) => giveUpDecryption(app, principal, i.lotId),
   "opening:withdrawBid": ({ app, principal }, i) => withdrawBid(app, principal, i.lotId),
   "opening:pick": ({ app, principal }, i) => session.pickReservePrices(app, principal, i.lotId, i.picks),
   "opening:confirm": ({ app, principal }, i) => session.confirmRecord(app, principal, i.lotId, i.decision, i.text),

@@ -54,8 +54,15 @@ export async function createProject(app: AppContext, principal: Principal, input
   if (await app.db.project.findUnique({ where: { code: input.code } })) throw new AppError("CONFLICT", `Project code ${input.code} exists`);
   const taken = await app.db.lot.findMany({ where: { code: { in: [...codes] } }, select: { code: true } });
   if (taken.length) throw new AppError("CONFLICT", `Lot code ${taken[0]!.code} exists`);
-  for (const l of input.lots) {
-    if (!(await app.db.room.findUnique({ where: { id: l.roomId } }))) throw new AppError("NOT_FOUND", `No room ${l.roomId}`);
+  for (const [i, l] of input.lots.entries()) {
+    const room = await app.db.room.findUnique({ where: { id: l.roomId }, select: { kind: true, name: true } });
+    if (!room) throw new AppError("NOT_FOUND", `No room ${l.roomId}`);
+    // An opening is held in an opening hall (开标厅): its screens, sign-in and one-opening-at-a-time rule.
+    if (room.kind !== "opening") {
+      throw new AppError("ROOM_NOT_OPENING", `Lot ${l.code}: ${room.name} is not an opening room (its kind is ${room.kind})`, [
+        { path: `lots.${i}.roomId`, message: "must be an opening room" },
+      ]);
+    }
   }
   const supervisors = (await app.db.user.findMany({ where: { role: "supervisor", disabledAt: null }, orderBy: { createdAt: "asc" }, take: 3 })).map((u) => u.id);
   const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });

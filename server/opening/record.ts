@@ -10,6 +10,7 @@ import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { formatShanghai, renderPdf, signPdf, type PdfBlock } from "../documents";
 import { buildOpeningPublic } from "./views";
+import { decryptionEndedEarlyAt } from "./agent-view";
 
 const bidStatusNames: Record<string, string> = {
   sealed: "未解密",
@@ -29,6 +30,8 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
   const bids = await app.db.bid.findMany({ where: { lotId, status: { notIn: ["replaced", "withdrawn"] } }, orderBy: { submittedAt: "asc" } });
   const companies = new Map((await app.db.company.findMany({ where: { id: { in: bids.map((b) => b.companyId) } } })).map((c) => [c.id, c]));
   const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
+  const session = await app.db.openingSession.findUniqueOrThrow({ where: { lotId }, select: { decryptEndsAt: true } });
+  const endedEarly = await decryptionEndedEarlyAt(app.db, lotId);
   const rows = bids.map((b, i) => {
     const c = companies.get(b.companyId)!;
     const row = st.bidders.find((x) => x.companyId === b.companyId);
@@ -77,6 +80,14 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
       ],
       rows,
     },
+    ...(endedEarly
+      ? [
+          {
+            kind: "paragraph" as const,
+            text: `解密时限原定至 ${session.decryptEndsAt ? formatShanghai(session.decryptEndsAt) : "—"}；全部投标文件均已解密或已确定解密失败（含投标人放弃解密），招标代理于 ${formatShanghai(endedEarly)} 提前结束解密。`,
+          },
+        ]
+      : []),
     ...drawBlocks(st),
     { kind: "heading", text: "异议及答复", level: 2 },
     st.objections.length === 0

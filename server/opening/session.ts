@@ -1,7 +1,7 @@
 // The live opening, stage by stage. Each stage change is one audited command
 // guarded by the stage it starts from; two agents racing the same change
 // leave one winner (conditional update on the stage) and a typed error.
-import { DrawConfig, Stage } from "@contracts/opening";
+import { DrawConfig, Stage, type AgentCommand } from "@contracts/opening";
 import type { Tx } from "../db";
 import { appendAudit } from "../audit/chain";
 import { actorOf, type Principal } from "../auth/principal";
@@ -10,6 +10,7 @@ import { AppError } from "../errors";
 import { computeDraw, newSeed, seedHash } from "./draws";
 import { assertLotAgent, loadLot } from "./projects";
 import { asBidder } from "./bids";
+import { assertAllowed, loadFacts } from "./allowed";
 
 export async function loadSession(app: AppContext, lotId: string) {
   const s = await app.db.openingSession.findUnique({ where: { lotId }, include: { lot: { include: { project: true } } } });
@@ -31,21 +32,13 @@ const changed = (app: AppContext, lot: { id: string; roomId: string }) => app.ev
 export async function openSession(app: AppContext, principal: Principal, lotId: string) {
   const lot = await loadLot(app.db, lotId);
   assertLotAgent(principal, lot);
+  assertAllowed(await loadFacts(app.db, lotId), "opening:open");
   const now = new Date();
-  if (lot.status !== "accepting") throw new AppError("STAGE_CONFLICT", `The lot is ${lot.status}`);
-  if (now < lot.openingTime) throw new AppError("TOO_EARLY", `The opening time is ${lot.openingTime.toISOString()}`);
-  // The room holds one opening at a time; a session of this very lot means it was already started.
-  const roomBusy = async (db: Tx) => {
-    const busy = await db.openingSession.findFirst({ where: { lot: { roomId: lot.roomId }, stage: { not: "closed" } } });
-    if (busy?.lotId === lot.id) throw new AppError("STAGE_CONFLICT", "The opening was already started");
-    return busy;
-  };
-  if (await roomBusy(app.db)) throw new AppError("ROOM_BUSY", "Another opening is on in this room");
   const draw = DrawConfig.parse(JSON.parse(lot.drawParams));
   const seed = draw.kind === "none" ? null : newSeed();
   await app.db.$transaction(async (tx) => {
-    // Checked again inside the transaction: two lots of one room opened at once from two processes.
-    if (await roomBusy(tx)) throw new AppError("ROOM_BUSY", "Another opening is on in this room");
+    // The rule again inside the transaction: two lots of one room opened at once from two processes.
+    assertAllowed(await loadFacts(tx, lotId, now), "opening:open");
     const { count } = await tx.lot.updateMany({ where: { id: lot.id, status: "accepting" }, data: { status: "opening" } });
     if (count !== 1) throw new AppError("STAGE_CONFLICT", "The opening was already started");
     await tx.openingSession.create({
@@ -85,7 +78,7 @@ async function agentStep(
   app: AppContext,
   principal: Principal,
   lotId: string,
-  action: string,
+  command: AgentCommand,
   from: Stage[],
   to: Stage,
   extra: (s: Awaited<ReturnType<typeof loadSession>>, tx: Tx) => Promise<Record<string, unknown>> = async () => ({}),
@@ -93,19 +86,19 @@ async function agentStep(
   const s = await loadSession(app, lotId);
   assertLotAgent(principal, s.lot);
   await app.db.$transaction(async (tx) => {
+    assertAllowed(await loadFacts(tx, lotId), command);
     const data = await extra(s, tx);
     await moveStage(tx, s.id, from, to, data);
-    await appendAudit(tx, { actor: actorOf(principal), action, target: `lot:${lotId}`, payload: { to, ...data } });
+    await appendAudit(tx, { actor: actorOf(principal), action: `opening.${command.slice("opening:".length)}`, target: `lot:${lotId}`, payload: { to, ...data } });
   });
   changed(app, s.lot);
   return { lotId, stage: to };
 }
 
-export const publishBidders = (app: AppContext, p: Principal, lotId: string) =>
-  agentStep(app, p, lotId, "opening.publishBidders", ["signin"], "bidders-published");
+export const publishBidders = (app: AppContext, p: Principal, lotId: string) => agentStep(app, p, lotId, "opening:publishBidders", ["signin"], "bidders-published");
 
 export async function startDecryption(app: AppContext, p: Principal, lotId: string) {
-  const res = await agentStep(app, p, lotId, "opening.startDecryption", ["bidders-published"], "decrypting", async (s) => ({
+  const res = await agentStep(app, p, lotId, "opening:startDecryption", ["bidders-published"], "decrypting", async (s) => ({
     decryptEndsAt: new Date(Date.now() + s.lot.decryptWindowMinutes * 60_000),
   }));
   armTimers(app, lotId);
@@ -113,21 +106,14 @@ export async function startDecryption(app: AppContext, p: Principal, lotId: stri
 }
 
 export async function startConfirmation(app: AppContext, p: Principal, lotId: string) {
-  const s = await loadSession(app, lotId);
-  const draw = DrawConfig.parse(JSON.parse(s.lot.drawParams));
-  if (draw.kind !== "none" && !s.drawResult) throw new AppError("DRAW_PENDING", "Carry out the random draw first");
-  const res = await agentStep(app, p, lotId, "opening.startConfirmation", draw.kind === "none" ? ["announcing"] : ["drawing"], "confirming", async (s2) => ({
+  const res = await agentStep(app, p, lotId, "opening:startConfirmation", ["announcing", "drawing"], "confirming", async (s2) => ({
     confirmEndsAt: new Date(Date.now() + s2.lot.confirmMinutes * 60_000),
   }));
   armTimers(app, lotId);
   return res;
 }
 
-export async function startDraw(app: AppContext, p: Principal, lotId: string) {
-  const s = await loadSession(app, lotId);
-  if (!s.drawSeedHash) throw new AppError("NO_DRAW", "This lot has no random draw");
-  return agentStep(app, p, lotId, "opening.startDraw", ["announcing"], "drawing");
-}
+export const startDraw = (app: AppContext, p: Principal, lotId: string) => agentStep(app, p, lotId, "opening:startDraw", ["announcing"], "drawing");
 
 /** KONEPS: a bidder ticks its numbers while the draw stage is open and the seed still sealed. */
 export async function pickReservePrices(app: AppContext, principal: Principal, lotId: string, picks: number[]) {
@@ -155,13 +141,14 @@ export async function pickReservePrices(app: AppContext, principal: Principal, l
 export async function revealDraw(app: AppContext, principal: Principal, lotId: string) {
   const s = await loadSession(app, lotId);
   assertLotAgent(principal, s.lot);
-  if (s.stage !== "drawing") throw new AppError("STAGE_CONFLICT", "The draw stage is not open");
-  if (s.drawResult || !s.drawSealed) throw new AppError("STAGE_CONFLICT", "The draw was already revealed");
+  assertAllowed(await loadFacts(app.db, lotId), "opening:revealDraw");
+  if (!s.drawSealed) throw new AppError("STAGE_CONFLICT", "The draw was already revealed");
   const seed = app.box.open(s.drawSealed);
   const config = DrawConfig.parse(JSON.parse(s.lot.drawParams));
   const picks = (await app.db.drawPick.findMany({ where: { sessionId: s.id }, orderBy: { companyId: "asc" } })).map((p) => JSON.parse(p.picks) as number[]);
   const result = computeDraw({ seedHex: seed, config, picks });
   await app.db.$transaction(async (tx) => {
+    assertAllowed(await loadFacts(tx, lotId), "opening:revealDraw");
     const { count } = await tx.openingSession.updateMany({
       where: { id: s.id, drawResult: null },
       data: { drawSeed: seed, drawSealed: null, drawResult: JSON.stringify(result) },
@@ -248,18 +235,12 @@ export async function expireConfirmations(app: AppContext, lotId: string) {
 export async function closeSession(app: AppContext, principal: Principal, lotId: string) {
   const s = await loadSession(app, lotId);
   assertLotAgent(principal, s.lot);
-  if (s.stage !== "confirming") throw new AppError("STAGE_CONFLICT", "Close after the confirmation stage");
-  const bids = await app.db.bid.findMany({ where: { lotId, status: { notIn: ["replaced", "withdrawn"] } } });
-  const answered = await app.db.confirmation.count({ where: { sessionId: s.id } });
-  if (answered < bids.length && s.confirmEndsAt && new Date() < s.confirmEndsAt) {
-    throw new AppError("CONFIRMATION_PENDING", `${bids.length - answered} bidder(s) have not answered and the time is not over`);
-  }
-  await expireConfirmations(app, lotId);
-  const open = await app.db.objection.count({ where: { sessionId: s.id, answeredAt: null } });
-  if (open > 0) throw new AppError("OBJECTION_PENDING", `${open} objection(s) still need an answer on the record`);
+  if (s.stage === "confirming" && s.confirmEndsAt && new Date() >= s.confirmEndsAt) await expireConfirmations(app, lotId);
+  assertAllowed(await loadFacts(app.db, lotId), "opening:close");
   const { makeOpeningRecord } = await import("./record");
   const record = await makeOpeningRecord(app, lotId);
   await app.db.$transaction(async (tx) => {
+    assertAllowed(await loadFacts(tx, lotId), "opening:close");
     await moveStage(tx, s.id, ["confirming"], "closed", { closedAt: new Date(), recordSha256: record.sha256 });
     await tx.lot.update({ where: { id: lotId }, data: { status: "opened" } });
     await appendAudit(tx, { actor: actorOf(principal), action: "opening.close", target: `lot:${lotId}`, payload: { recordSha256: record.sha256 } });

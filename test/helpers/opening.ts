@@ -136,8 +136,12 @@ export async function createLot(
   return res.body.data;
 }
 
-/** "Time passes": the deadline and opening time move into the past. */
+/**
+ * "Time passes": the deadline and opening time move into the past. The agent's stream said "allowed from the
+ * old opening time" (an hour ahead); a real clock reaches it, a moved one does not: the streams are rebuilt.
+ */
 export async function passDeadline(t: TestApp, lotId: string) {
   const past = new Date(Date.now() - 1000);
-  await t.app.db.lot.update({ where: { id: lotId }, data: { bidDeadline: past, openingTime: past } });
+  const lot = await t.app.db.lot.update({ where: { id: lotId }, data: { bidDeadline: past, openingTime: past } });
+  t.app.ctx.events.emit("opening.changed", { lotId, roomId: lot.roomId });
 }

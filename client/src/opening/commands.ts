@@ -1,56 +1,37 @@
-// Which opening commands the agent may give now, from the public state. The
-// server decides (each command is guarded by its stage); the console only
-// greys out buttons that cannot succeed.
-import type { OpeningPublicState } from "@contracts/opening";
+// The agent's stage commands as buttons. Which ones are allowed is decided by
+// the server only (server/opening/allowed.ts) and sent in the agent's stream
+// `opening:<lotId>:agent`; this file turns that answer into buttons (label,
+// enabled, the reason it is not) and says which ones ask before they act.
+import type { AgentCommand, OpeningAgentState, OpeningPublicState } from "@contracts/opening";
 
-export const STAGE_COMMANDS = [
-  "opening:open",
-  "opening:publishBidders",
-  "opening:startDecryption",
-  "opening:endDecryption",
-  "opening:startDraw",
-  "opening:revealDraw",
-  "opening:startConfirmation",
-  "opening:close",
-] as const;
-export type StageCommand = (typeof STAGE_COMMANDS)[number];
-
-type LotStatus = "accepting" | "opening" | "opened" | "cancelled";
-
-/** Stage commands that make sense now. `state` null: the opening has not started. */
-export function allowedCommands(state: OpeningPublicState | null | undefined, lotStatus: LotStatus | undefined): Set<StageCommand> {
-  const ok = new Set<StageCommand>();
-  if (!state) {
-    if (lotStatus === undefined || lotStatus === "accepting") ok.add("opening:open");
-    return ok;
-  }
-  const draw = state.draw;
-  switch (state.stage) {
-    case "signin":
-      ok.add("opening:publishBidders");
-      break;
-    case "bidders-published":
-      ok.add("opening:startDecryption");
-      break;
-    case "decrypting":
-      ok.add("opening:endDecryption");
-      break;
-    case "announcing":
-      if (draw) ok.add("opening:startDraw");
-      else ok.add("opening:startConfirmation");
-      break;
-    case "drawing":
-      if (draw && !draw.result) ok.add("opening:revealDraw");
-      else ok.add("opening:startConfirmation");
-      break;
-    case "confirming":
-      ok.add("opening:close");
-      break;
-    case "closed":
-      break;
-  }
-  return ok;
+export interface CommandButton {
+  command: AgentCommand;
+  /** i18n key of its label under `console.commands`. */
+  label: string;
+  enabled: boolean;
+  /** Why not, as the server said: the error code it would answer, the companies it names, when it becomes allowed. */
+  refusal: { code: string; message: string; companies: string[]; allowedFrom: string | null } | null;
 }
+
+/**
+ * The buttons, in the server's order. A command refused only until a time (`allowedFrom`: the opening time,
+ * the end of a window) is enabled once the server's clock has passed it.
+ */
+export function commandButtons(state: OpeningAgentState | null | undefined, serverNow: number, windowOpen: boolean): CommandButton[] {
+  return (state?.commands ?? []).map((c) => {
+    const byTime = !c.allowed && c.allowedFrom !== null && serverNow >= Date.parse(c.allowedFrom);
+    const label = c.command === "opening:endDecryption" && windowOpen ? "endDecryptionEarly" : c.command.slice("opening:".length);
+    return {
+      command: c.command,
+      label,
+      enabled: c.allowed || byTime,
+      refusal: c.allowed || byTime || !c.refusal ? null : { ...c.refusal, allowedFrom: c.allowedFrom },
+    };
+  });
+}
+
+/** Every stage command moves the opening forward for good: each asks first (its text under `console.confirm`). */
+export const confirmKey = (b: Pick<CommandButton, "label">) => `console.confirm.${b.label}`;
 
 /** A bid the agent may record as failed through the platform's fault (decryption window only). */
 export const mayMarkFault = (state: OpeningPublicState | null | undefined, bidStatus: string): boolean =>
@@ -66,6 +47,7 @@ export function bidderActions(
   return {
     signIn: hasBid && !own?.signedIn && (stage === "signin" || stage === "bidders-published" || stage === "decrypting"),
     submitKey: hasBid && !!own?.signedIn && stage === "decrypting" && (own?.bid?.status === "sealed" || own?.bid?.status === "failed-bidder"),
+    giveUp: hasBid && stage === "decrypting" && own?.bid?.status === "sealed",
     pick: hasBid && stage === "drawing" && draw?.config.kind === "koneps" && !draw.result && !own?.picks,
     confirm: hasBid && stage === "confirming" && !own?.confirmation,
     object: stage !== undefined && stage !== "closed",

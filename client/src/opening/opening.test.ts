@@ -3,13 +3,13 @@
 // its ZIP, and which commands the agent console enables.
 import { describe, expect, it } from "vitest";
 import { strFromU8, unzipSync, zipSync, strToU8 } from "fflate";
-import { BidJson, CreateProjectInput, type OpeningPublicState } from "@contracts/opening";
+import { BidJson, CreateProjectInput, type OpeningAgentState, type OpeningPublicState } from "@contracts/opening";
 import { creditCodeCheckChar } from "@contracts/ids";
 import { formatYuan, parseOptionalYuan, parseYuan } from "./money";
 import { formatCountdown, isoToShanghaiInput, shanghaiToIso } from "./time";
 import { detailsByPath, emptyLot, emptyProject, messagesUnder, percentToBasisPoints, toCreateProjectInput, type ProjectForm } from "./projectForm";
 import { buildBidZip, checkReadyZip, emptyBidForm, entryName, extraFields, toBidJson } from "./bidForm";
-import { allowedCommands, bidderActions, mayMarkFault } from "./commands";
+import { bidderActions, commandButtons, mayMarkFault } from "./commands";
 
 const credit = (first17: string) => first17 + creditCodeCheckChar(first17)!;
 const CREDIT = credit("91320500MA1HJ0001");
@@ -213,18 +213,18 @@ function state(partial: Partial<OpeningPublicState>): OpeningPublicState {
 }
 
 describe("agent commands by stage", () => {
-  const draw = { config: { kind: "coefficient" as const, options: [{ label: "A", basisPoints: 100 }, { label: "B", basisPoints: 50 }] }, seedHash: "h", seed: null, result: null };
-  it("enables only what the stage allows", () => {
-    expect([...allowedCommands(null, "accepting")]).toEqual(["opening:open"]);
-    expect([...allowedCommands(null, "opened")]).toEqual([]);
-    expect([...allowedCommands(state({ stage: "signin" }), "opening")]).toEqual(["opening:publishBidders"]);
-    expect([...allowedCommands(state({ stage: "announcing" }), "opening")]).toEqual(["opening:startConfirmation"]);
-    expect([...allowedCommands(state({ stage: "announcing", draw }), "opening")]).toEqual(["opening:startDraw"]);
-    expect([...allowedCommands(state({ stage: "drawing", draw }), "opening")]).toEqual(["opening:revealDraw"]);
-    const revealed = { ...draw, seed: "s", result: { kind: "coefficient" as const, index: 0, label: "A", basisPoints: 100 } };
-    expect([...allowedCommands(state({ stage: "drawing", draw: revealed }), "opening")]).toEqual(["opening:startConfirmation"]);
-    expect([...allowedCommands(state({ stage: "confirming" }), "opening")]).toEqual(["opening:close"]);
-    expect([...allowedCommands(state({ stage: "closed" }), "opened")]).toEqual([]);
+  it("renders the server's answer: enabled as it says, a refusal until a time enabled once the server clock passes it", () => {
+    const at = "2026-12-07T02:00:00.000Z";
+    const st = (commands: OpeningAgentState["commands"]): OpeningAgentState => ({ lotId: "l", lotStatus: "opening", stage: "decrypting", commands, decryptionEndedEarlyAt: null });
+    const pending = { command: "opening:endDecryption" as const, allowed: false, refusal: { code: "WINDOW_STILL_OPEN", message: "m", companies: ["甲公司"] }, allowedFrom: at };
+    const publish = { command: "opening:publishBidders" as const, allowed: false, refusal: { code: "STAGE_CONFLICT", message: "m", companies: [] }, allowedFrom: null };
+    const before = commandButtons(st([publish, pending]), Date.parse(at) - 1, true);
+    expect(before.map((b) => [b.label, b.enabled])).toEqual([["publishBidders", false], ["endDecryptionEarly", false]]);
+    expect(before[1]!.refusal).toMatchObject({ code: "WINDOW_STILL_OPEN", companies: ["甲公司"], allowedFrom: at });
+    const after = commandButtons(st([publish, pending]), Date.parse(at), false);
+    expect(after.map((b) => [b.label, b.enabled, b.refusal?.code ?? null])).toEqual([["publishBidders", false, "STAGE_CONFLICT"], ["endDecryption", true, null]]);
+    expect(commandButtons(st([{ ...publish, allowed: true, refusal: null }]), 0, false)[0]).toMatchObject({ enabled: true, refusal: null });
+    expect(commandButtons(null, 0, false)).toEqual([]);
     expect(mayMarkFault(state({ stage: "decrypting" }), "sealed")).toBe(true);
     expect(mayMarkFault(state({ stage: "decrypting" }), "decrypted")).toBe(false);
     expect(mayMarkFault(state({ stage: "announcing" }), "sealed")).toBe(false);
@@ -232,7 +232,8 @@ describe("agent commands by stage", () => {
   it("tells a bidder what it may do", () => {
     const own = { signedIn: null, bid: { status: "sealed" }, confirmation: null, picks: null };
     expect(bidderActions("signin", own, null)).toMatchObject({ signIn: true, submitKey: false, object: true });
-    expect(bidderActions("decrypting", { ...own, signedIn: "online" }, null)).toMatchObject({ signIn: false, submitKey: true });
+    expect(bidderActions("decrypting", { ...own, signedIn: "online" }, null)).toMatchObject({ signIn: false, submitKey: true, giveUp: true });
+    expect(bidderActions("announcing", { ...own, signedIn: "online" }, null).giveUp).toBe(false);
     expect(bidderActions("decrypting", { ...own, signedIn: "online", bid: { status: "decrypted" } }, null).submitKey).toBe(false);
     expect(bidderActions("confirming", own, null).confirm).toBe(true);
     expect(bidderActions("closed", own, null)).toMatchObject({ confirm: false, object: false });
