@@ -112,9 +112,12 @@ export async function createEvaluation(app: AppContext, principal: Principal, in
         ownerReps: ownerReps.map((r, i) => ({ seat: seats.length + i + 1, name: r.name, residentId: maskResidentId(r.residentId) })),
         sites: [...sites.keys()],
         template: input.template,
-        ...(notAccepted.length || early ? { confirmed: { notAccepted, evaluationAt: draw.evaluationAt.toISOString(), early } } : {}),
       },
     });
+    // What the agent confirmed (the reasons the dialog showed), on the record next to the start.
+    if (notAccepted.length || early) {
+      await appendAudit(tx, { actor, action: "evaluation.startConfirmed", target: `evaluation:${id}`, payload: { notAccepted, evaluationAt: draw.evaluationAt.toISOString(), early } });
+    }
   });
   await refreshLinks(app, id);
   await changed(app, id);
