@@ -622,7 +622,7 @@ const evaluationSteps: Step[] = [
   {
     name: "the evaluation: created, the committee signs in and pledges; the server dies after the pledges",
     async run(x) {
-      const created = await evalCall(call(x.agent, "evaluation:create", { lotId: x.lotId, drawId: x.drawId!, template: comprehensiveTemplate }), "evaluation:create");
+      const created = await evalCall(call(x.agent, "evaluation:create", { lotId: x.lotId, drawId: x.drawId!, template: comprehensiveTemplate, confirm: true }), "evaluation:create");
       x.evalSessionId = created.sessionId;
       const sessionId = created.sessionId;
       await x.ack("evaluation session", async () => expect(await x.db.evalSession.count({ where: { id: sessionId } })).toBe(1));

@@ -72,7 +72,7 @@ describe("a conflict detected at the conflicts step", () => {
     expect(await audits(sessionId, "evaluation.recuse")).toEqual([]);
     const bm = members.find((m) => m.replacesId === gone.id)!;
     expect(bm).toMatchObject({ state: "active", expertId: w.ids.get(backup.residentId) });
-    const pick = await t.app.db.expertPick.findUniqueOrThrow({ where: { id: bm.pickId } });
+    const pick = await t.app.db.expertPick.findUniqueOrThrow({ where: { id: bm.pickId! } });
     expect(pick.state).toBe("accepted");
 
     // The removed member no longer acts; the step waits for the backup.
@@ -111,7 +111,7 @@ describe("a conflict detected at the conflicts step", () => {
     const bm = await t.app.db.evalMember.findFirstOrThrow({ where: { sessionId, replacesId: seats[0]!.memberId } });
 
     // The backup's relation is recorded before it joins: on its pledge it is detected and leaves; no reserve is left.
-    await t.app.db.expertRelation.create({ data: { expertId: bm.expertId, creditCode: b1.creditCode, companyName: b1.name, relation: "曾任职" } });
+    await t.app.db.expertRelation.create({ data: { expertId: bm.expertId!, creditCode: b1.creditCode, companyName: b1.name, relation: "曾任职" } });
     await signInAt(w, backup.socket, backup.residentId);
     ok(await call(backup.socket, "evaluation:pledge", { sessionId }));
     expect((await t.app.db.evalMember.findUniqueOrThrow({ where: { id: bm.id } })).state).toBe("recused");

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page, WebSocketRoute } from "playwright-core";
 import type { EvalExpertState, EvalSupervisorState } from "@contracts/evaluation";
 import { LiveStreamClient } from "@contracts/live-client";
+import { formatShanghai } from "@contracts/time";
 import { call, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
 import { browserSuiteEnabled, launch } from "./helpers/browser";
 import { loginInBrowser, type Person } from "./helpers/hall-browser";
@@ -440,8 +441,9 @@ describe.runIf(enabled)("the evaluation pages in Chromium", () => {
     }
   });
 
-  it("the agent starts an evaluation from its page: lot, draw and the default template", async () => {
-    const w2 = await evaluationWorld(t, prices, { poolOffset: 3 });
+  it("the agent starts an evaluation from its page: lot, draw and the default template; an early start asks first (seats not accepted, the time)", async () => {
+    // The committee has not answered and the time is an hour ahead: the page asks before starting.
+    const w2 = await evaluationWorld(t, prices, { poolOffset: 3, ready: false });
     const agent = await loginInBrowser(browser, t.url, "agent", { width: 1600, height: 1000 });
     try {
       await agent.page.goto(`${t.url}/agent/evaluations`);
@@ -452,6 +454,24 @@ describe.runIf(enabled)("the evaluation pages in Chromium", () => {
       await agent.page.locator('[data-test="pick-draw"]').getByText(/已签到 0 \/ 7/).waitFor({ timeout: 10_000 });
       await agent.page.screenshot({ path: join(artifacts, "agent-create.png"), fullPage: true });
       await agent.page.locator('[data-test="create-evaluation"]').click();
+      const dialog = agent.page.locator(".el-message-box", { has: agent.page.locator('[data-test="not-ready"]') });
+      await dialog.waitFor({ timeout: 10_000 });
+      const draw = await t.app.db.expertDraw.findUniqueOrThrow({ where: { id: w2.drawId } });
+      const text = await dialog.innerText();
+      expect(text).toContain("确认提前开始评标");
+      expect(text).toContain("以下席位的专家尚未接受邀请");
+      expect(text).toMatch(/席位 1（[^）]+，主场，A010101/);
+      expect(text).toMatch(/席位 7（.+，副场，A0104/);
+      expect(text).toContain(`预定评标时间为 ${formatShanghai(draw.evaluationAt)}`);
+      expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T|EVALUATION_NOT_READY/);
+      for (const e of w2.pool) expect(text).not.toContain(e.name);
+      await agent.page.screenshot({ path: join(artifacts, "agent-create-confirm.png") });
+      // Cancel: nothing starts. Again and confirm: it starts, on the record.
+      await dialog.getByRole("button", { name: "取消" }).click();
+      await dialog.waitFor({ state: "detached", timeout: 5000 });
+      expect(await t.app.db.evalSession.count({ where: { lotId: w2.lotId } })).toBe(0);
+      await agent.page.locator('[data-test="create-evaluation"]').click();
+      await dialog.getByRole("button", { name: "确认开始" }).click();
       await agent.page.waitForURL(/\/agent\/evaluations\/[0-9a-f-]{36}$/, { timeout: 15_000 });
       await agent.page.locator('[data-test="agent-step"]').getByText("专家签到").waitFor({ timeout: 15_000 });
       await agent.page.getByText(/未签到席位/).first().waitFor({ timeout: 10_000 });
@@ -462,8 +482,9 @@ describe.runIf(enabled)("the evaluation pages in Chromium", () => {
       expect(template.qualification.map((q) => q.key)).toEqual(["license", "qualification", "finance", "credit", "deposit"]);
       expect(template.criteria.map((c) => [c.key, c.max])).toEqual([["plan", "30"], ["organisation", "20"], ["team", "10"], ["record", "10"]]);
       expect(template.price).toMatchObject({ kind: "lowest-price-base", weight: "0.30" });
+      expect(await t.app.db.auditEvent.count({ where: { target: `evaluation:${created.id}`, action: "evaluation.startConfirmed" } })).toBe(1);
     } finally {
       await agent.context.close();
     }
-  });
+  }, 120_000);
 });

@@ -276,7 +276,7 @@ describe("no sealed bid content and no expert identity reaches anyone early", ()
   });
 
   it("runs the evaluation's first steps: names appear on the agent's and supervisors' streams one by one as experts sign in, never on the public screens", async () => {
-    const created = await call(agent, "evaluation:create", { lotId, drawId, template: comprehensiveTemplate });
+    const created = await call(agent, "evaluation:create", { lotId, drawId, template: comprehensiveTemplate, confirm: true });
     if (!created.ok) throw new Error(JSON.stringify(created.error));
     const { sessionId, streams: es } = created.data;
     streams.push(

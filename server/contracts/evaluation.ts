@@ -58,6 +58,7 @@
 import { z } from "zod";
 import { Fen, Id, IsoTime } from "./common";
 import { EvaluationMethod } from "./opening";
+import { Mobile, ResidentId } from "./experts";
 
 export const EvalStep = z.enum(["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "aggregate", "candidates", "report", "closed"]);
 export type EvalStep = z.infer<typeof EvalStep>;
@@ -152,7 +153,22 @@ export type ScoringTemplateInput = z.input<typeof ScoringTemplate>;
 // ── commands ──
 
 export const SessionRef = z.object({ sessionId: Id });
-export const CreateEvaluationInput = z.object({ lotId: Id, drawId: Id, template: ScoringTemplate });
+/** A tenderer's representative (招标人代表) named by the agent when the evaluation starts; the employer is the project owner. */
+export const OwnerRepInput = z.object({ name: z.string().trim().min(2).max(40), residentId: ResidentId, mobile: Mobile });
+export type OwnerRepInput = z.infer<typeof OwnerRepInput>;
+export const CreateEvaluationInput = z.object({
+  lotId: Id,
+  drawId: Id,
+  template: ScoringTemplate,
+  /** Exactly the lot's `ownerRepresentatives` seats (default 0); with the drawn experts the committee rules must hold. */
+  ownerReps: z.array(OwnerRepInput).max(10).default([]),
+  /**
+   * Start although the committee has not all accepted or the scheduled time has not come: without it the
+   * server refuses with EVALUATION_NOT_READY (details: `notAccepted` seats, `evaluationAt`); with it the
+   * audit row records what was confirmed.
+   */
+  confirm: z.boolean().default(false),
+});
 export const EvalStreams = z.object({ public: z.string(), agent: z.string(), supervisor: z.string() });
 export const CreateEvaluationResult = z.object({ sessionId: Id, step: EvalStep, streams: EvalStreams });
 
@@ -163,6 +179,8 @@ export const WhoAmIResult = z.object({
   sessionId: Id,
   memberId: Id,
   name: z.string(),
+  /** expert, or owner-rep (招标人代表): the terminal says which. */
+  kind: z.enum(["expert", "owner-rep"]),
   seat: z.number(),
   site: z.object({ roomId: Id, roomName: z.string(), role: z.enum(["main", "secondary"]) }),
   stream: z.string(),
@@ -301,8 +319,8 @@ export const SiteView = z.object({
   members: z.number(),
   signedIn: z.number(),
   terminalsOnline: z.number(),
-  /** up: a device of the site is online; down: none is. */
-  link: z.enum(["up", "down"]),
+  /** up: a device of the site is online; down: none is, after one was (the fault clock runs); unused (未启用): none has connected since the session started (no fault). */
+  link: z.enum(["up", "down", "unused"]),
   linkChangedAt: IsoTime.nullable(),
 });
 export type SiteView = z.infer<typeof SiteView>;
@@ -352,6 +370,8 @@ export type EvalPublicState = z.infer<typeof EvalPublicState>;
 export const MemberView = z.object({
   memberId: Id,
   seat: z.number(),
+  /** expert: a drawn expert; owner-rep: the tenderer's representative (招标人代表), never drawn. */
+  kind: z.enum(["expert", "owner-rep"]),
   /** Sealed (null) until the expert signs in. */
   name: z.string().nullable(),
   roomId: Id,

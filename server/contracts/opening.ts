@@ -68,6 +68,8 @@ export const CreateLotInput = z.object({
   draw: DrawConfig.default({ kind: "none" }),
   bidFields: z.array(BidField).max(20).default([]),
   maxBidMegabytes: z.number().int().min(1).max(2048).default(512),
+  /** Seats of the tenderer's representatives (招标人代表) on the evaluation committee (never drawn); named when the evaluation starts. */
+  ownerRepresentatives: z.number().int().min(0).max(10).default(0),
 });
 export type CreateLotInput = z.infer<typeof CreateLotInput>;
 
@@ -113,6 +115,7 @@ export const LotView = z.object({
   maxBidBytes: z.number(),
   escrowCertPem: z.string(),
   status: z.enum(["accepting", "opening", "opened", "cancelled"]),
+  ownerRepresentatives: z.number(),
 });
 export type LotView = z.infer<typeof LotView>;
 export const ProjectView = z.object({

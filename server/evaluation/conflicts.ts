@@ -72,10 +72,12 @@ export async function seatBackup(
   app: AppContext,
   tx: Tx,
   s: { id: string; drawId: string },
-  member: { id: string; pickId: string; roomId: string },
+  member: { id: string; pickId: string | null; roomId: string },
   actor: Actor,
   reason?: string,
 ): Promise<string | null> {
+  // A tenderer's representative (no pick) has no backup: the seat is left empty.
+  if (!member.pickId) return null;
   const pick = await tx.expertPick.findUniqueOrThrow({ where: { id: member.pickId } });
   const called = await callBackupForEvaluation(app, tx, s.drawId, { id: pick.id, seq: pick.seq, bucketIndex: pick.bucketIndex }, actor, reason);
   if (!called) return null;
@@ -96,14 +98,15 @@ export async function detectConflicts(app: AppContext, tx: Tx, s: { id: string; 
   if (memberIds) queue = [...memberIds];
   else {
     const members = await tx.evalMember.findMany({ where: { sessionId: s.id, state: { not: "recused" } }, orderBy: { seat: "asc" } });
-    const signedIn = new Set((await tx.expertPick.findMany({ where: { id: { in: members.map((m) => m.pickId) }, state: "signed-in" }, select: { id: true } })).map((p) => p.id));
-    queue = members.filter((m) => signedIn.has(m.pickId)).map((m) => m.id);
+    const signedIn = new Set((await tx.expertPick.findMany({ where: { id: { in: members.flatMap((m) => (m.pickId ? [m.pickId] : [])) }, state: "signed-in" }, select: { id: true } })).map((p) => p.id));
+    queue = members.filter((m) => m.pickId && signedIn.has(m.pickId)).map((m) => m.id);
   }
   let recused = 0;
   const systemActor: Actor = { kind: "system", id: "platform", role: "system" };
   for (let i = 0; i < queue.length; i++) {
     const member = await tx.evalMember.findUnique({ where: { id: queue[i]! } });
-    if (!member || member.sessionId !== s.id || member.state === "recused" || member.declaredAt) continue;
+    // The tenderer's representatives are the owner's staff by design: only drawn experts are checked here.
+    if (!member || member.sessionId !== s.id || member.state === "recused" || member.declaredAt || member.expertId === null) continue;
     const found = await conflictsOf(tx, member.expertId, a);
     if (found.length === 0) continue;
     const now = new Date();

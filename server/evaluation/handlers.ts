@@ -5,7 +5,6 @@ import {
   advance,
   answerClarification,
   approveAction,
-  createEvaluation,
   declareConflicts,
   dissent,
   enrollKey,
@@ -21,6 +20,7 @@ import {
   voteChair,
   whoami,
 } from "./session";
+import { createEvaluation } from "./start";
 
 export const evaluationHandlers: DomainHandlers<"evaluation"> = {
   "evaluation:create": ({ app, principal }, i) => createEvaluation(app, principal, i),

@@ -4,6 +4,9 @@
 // sign-in), EVAL_FAULT_DURING_MINUTES during it. A restored link stops it. At
 // expiry (a timer, re-armed from the database at start-up) the streams refresh:
 // the wall shows it expired, a supervisor may seal the session.
+// A site none of whose devices has been online since the session started is
+// "unused" (未启用: terminals never switched on): that is no fault, no clock runs;
+// the clock starts only when a site that was up goes down.
 import { appendAudit } from "../audit/chain";
 import type { AppContext } from "../context";
 import { armClarification, armClosedShown, changed, CLOSED_SHOWN_MS } from "./session";
@@ -24,16 +27,17 @@ export async function refreshLinks(app: AppContext, sessionId?: string): Promise
     for (const site of sites) {
       const devices = await app.db.device.findMany({ where: { roomId: site.roomId, revokedAt: null }, select: { id: true } });
       const up = devices.some((d) => app.presence.isOnline(d.id));
-      if ((site.link === "up") === up) continue;
+      const next = up ? "up" : site.link === "unused" ? "unused" : "down";
+      if (next === site.link) continue;
       const now = new Date();
       const minutes = s.beganAt ? app.config.evaluation.faultDuringMinutes : app.config.evaluation.faultBeforeStartMinutes;
       const fault = up
         ? { faultKind: null, faultSince: null, faultEndsAt: null }
         : { faultKind: s.beganAt ? "during" : "before-start", faultSince: now, faultEndsAt: new Date(now.getTime() + minutes * 60_000) };
       const moved = await app.db.$transaction(async (tx) => {
-        const { count } = await tx.evalSite.updateMany({ where: { sessionId: s.id, roomId: site.roomId, link: site.link }, data: { link: up ? "up" : "down", linkChangedAt: now, ...fault } });
+        const { count } = await tx.evalSite.updateMany({ where: { sessionId: s.id, roomId: site.roomId, link: site.link }, data: { link: next, linkChangedAt: now, ...fault } });
         if (count !== 1) return false;
-        await appendAudit(tx, { actor: system, action: up ? "evaluation.linkRestored" : "evaluation.linkLost", target: `evaluation:${s.id}`, payload: { roomId: site.roomId, ...(up ? {} : { clock: fault.faultKind, endsAt: fault.faultEndsAt!.toISOString() }) } });
+        await appendAudit(tx, { actor: system, action: up ? (site.link === "unused" ? "evaluation.linkUp" : "evaluation.linkRestored") : "evaluation.linkLost", target: `evaluation:${s.id}`, payload: { roomId: site.roomId, ...(up ? {} : { clock: fault.faultKind, endsAt: fault.faultEndsAt!.toISOString() }) } });
         return true;
       });
       if (!moved) continue;

@@ -20,12 +20,13 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
   const bidders = await loadBidders(app.db, s.lotId);
   const nameOf = new Map(bidders.map((b) => [b.companyId, b.companyName]));
   const all = await membersWithPicks(app.db, sessionId);
-  const experts = new Map((await app.db.expert.findMany({ where: { id: { in: all.map((x) => x.m.expertId) } } })).map((e) => [e.id, e]));
+  // Names by member id: drawn experts and the tenderer's representatives (招标人代表) alike (committee.ts).
+  const experts = new Map(all.map((x) => [x.m.id, { name: x.person.name, employerName: x.person.employer }]));
   const rooms = new Map((await app.db.room.findMany()).map((r) => [r.id, r]));
   const sites = await app.db.evalSite.findMany({ where: { sessionId } });
   const expertName = (memberId: string) => {
     const m = all.find((x) => x.m.id === memberId)?.m;
-    return m ? (experts.get(m.expertId)?.name ?? "") : "";
+    return m ? (experts.get(m.id)?.name ?? "") : "";
   };
   const seatOf = (memberId: string) => all.find((x) => x.m.id === memberId)?.m.seat ?? 0;
   const subs = await app.db.evalSubmission.findMany({ where: { sessionId, supersededAt: null }, orderBy: { submittedAt: "asc" } });
@@ -69,8 +70,8 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
         { header: "备注", width: 0.2 },
       ],
       rows: all.map(({ m }) => {
-        const e = experts.get(m.expertId);
-        const note = m.state === "recused" ? "申报回避，已退出" : m.replacesId ? `替补席位 ${seatOf(m.replacesId)}` : s.chairMemberId === m.id ? "组长" : "";
+        const e = experts.get(m.id);
+        const note = [m.kind === "owner-rep" ? "招标人代表" : "", m.state === "recused" ? "申报回避，已退出" : m.replacesId ? `替补席位 ${seatOf(m.replacesId)}` : s.chairMemberId === m.id ? "组长" : ""].filter(Boolean).join("，");
         return [String(m.seat), e?.name ?? "", e?.employerName ?? "", rooms.get(m.roomId)?.name ?? "", note];
       }),
     },
@@ -236,7 +237,7 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
   const versions = allSubs.filter((x) => x.version > 1).length;
   blocks.push(
     { kind: "paragraph", text: `本报告由电子开评标系统生成，评委逐一电子签名后由平台电子签章。评委签名时拒绝签字且未说明理由的，视为同意评标结果。提交记录 ${allSubs.length} 份（其中更正 ${versions} 份）。生成时间：${formatShanghai(new Date())}。` },
-    { kind: "signatures", title: "评标委员会成员签字", signers: active.map(({ m }) => ({ role: `评委（席位 ${m.seat}）`, name: experts.get(m.expertId)?.name ?? "" })), columns: 3 },
+    { kind: "signatures", title: "评标委员会成员签字", signers: active.map(({ m }) => ({ role: `${m.kind === "owner-rep" ? "招标人代表" : "评委"}（席位 ${m.seat}）`, name: experts.get(m.id)?.name ?? "" })), columns: 3 },
   );
   return renderPdf({
     title: "评标报告",

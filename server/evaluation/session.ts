@@ -20,8 +20,8 @@ import { signPdf } from "../documents";
 import { checkSheet, outliers, priceScores, qualificationResult, rankResult, sheetTotals, type Bidder } from "./compute";
 import { embedExternalSignature, issueExpertCertificate, prepareExternalSignature, signatureMatches } from "./signing";
 import { makeReport } from "./report";
-import { refreshLinks } from "./links";
 import { detectConflicts, seatBackup } from "./conflicts";
+import { committeeOf } from "./committee";
 
 export const streamsOf = (id: string) => ({ public: `evaluation:${id}`, agent: `evaluation:${id}:agent`, supervisor: `evaluation:${id}:supervisor` });
 const sha256 = (b: string | Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -66,12 +66,8 @@ function assertStep(s: SessionRow, ...steps: EvalStep[]) {
   if (!steps.includes(s.step as EvalStep)) throw new AppError("STEP_CONFLICT", `The evaluation is at step ${s.step}, not ${steps.join("/")}`);
 }
 
-/** Active members with their picks (signed in or not). */
-export async function membersWithPicks(db: Db | Tx, sessionId: string) {
-  const members = await db.evalMember.findMany({ where: { sessionId }, orderBy: { seat: "asc" } });
-  const picks = new Map((await db.expertPick.findMany({ where: { id: { in: members.map((m) => m.pickId) } } })).map((p) => [p.id, p]));
-  return members.map((m) => ({ m, pick: picks.get(m.pickId)! }));
-}
+/** Members with their seating (`pick`: signed in or not, where) and person (name, employer, expert or 招标人代表): committee.ts. */
+export const membersWithPicks = committeeOf;
 
 /** The member signed in at this expert terminal for this session. */
 export async function memberAt(app: AppContext, principal: Principal, sessionId: string) {
@@ -80,7 +76,7 @@ export async function memberAt(app: AppContext, principal: Principal, sessionId:
   const all = await membersWithPicks(app.db, sessionId);
   const mine = all.find(({ m, pick }) => m.state !== "recused" && pick.state === "signed-in" && pick.signedInDevice === principal.deviceId);
   if (!mine) throw new AppError("NOT_ON_COMMITTEE", "No member of this committee is signed in at this terminal");
-  return { s, t, member: mine.m, pick: mine.pick, all };
+  return { s, t, member: mine.m, pick: mine.pick, person: mine.person, all };
 }
 
 const liveSubs = (db: Db | Tx, sessionId: string, step: SheetStep) => db.evalSubmission.findMany({ where: { sessionId, step, supersededAt: null } });
@@ -107,7 +103,8 @@ export async function blockersOf(db: Db | Tx, s: SessionRow): Promise<string[]> 
       const d = active.filter((x) => !x.m.declaredAt).map((x) => x.m.seat);
       if (d.length) out.push(`未申报回避席位 / not declared: ${d.join(",")}`);
       const recused = all.filter((x) => x.m.state === "recused");
-      for (const r of recused) if (!all.some((x) => x.m.replacesId === r.m.id)) out.push(`席位 ${r.m.seat} 回避后无备选专家 / no backup for seat ${r.m.seat}`);
+      // A representative who withdraws is not replaced (never drawn): the committee goes on without the seat.
+      for (const r of recused) if (r.m.kind !== "owner-rep" && !all.some((x) => x.m.replacesId === r.m.id)) out.push(`席位 ${r.m.seat} 回避后无备选专家 / no backup for seat ${r.m.seat}`);
       break;
     }
     case "chair":
@@ -132,53 +129,17 @@ export async function blockersOf(db: Db | Tx, s: SessionRow): Promise<string[]> 
   return out;
 }
 
-// ── create ──
-
-export async function createEvaluation(app: AppContext, principal: Principal, input: { lotId: string; drawId: string; template: ScoringTemplate }) {
-  const lot = await app.db.lot.findUnique({ where: { id: input.lotId }, include: { project: true } });
-  if (!lot) throw new AppError("NOT_FOUND", `No lot ${input.lotId}`);
-  assertLotAgent(principal, lot);
-  if (lot.status !== "opened") throw new AppError("STAGE_CONFLICT", "The opening of this lot is not closed yet");
-  const method = lot.evaluationMethod === "lowest-price" ? "lowest-evaluated-price" : lot.evaluationMethod;
-  if (input.template.method !== method) throw new AppError("TEMPLATE_MISMATCH", `The lot is evaluated by ${lot.evaluationMethod}, the template is for ${input.template.method}`);
-  const draw = await app.db.expertDraw.findUnique({ where: { id: input.drawId } });
-  if (!draw || draw.projectId !== lot.projectId || (draw.lotId && draw.lotId !== lot.id)) throw new AppError("NOT_FOUND", "No expert draw for this lot");
-  if (draw.status !== "drawn") throw new AppError("STAGE_CONFLICT", `The expert draw is ${draw.status}`);
-  const live = await app.db.evalSession.findFirst({ where: { lotId: lot.id, status: { in: ["running", "paused", "closed"] } } });
-  if (live) throw new AppError("EVALUATION_EXISTS", "This lot already has an evaluation (seal it before forming a new committee)");
-  const bidders = await loadBidders(app.db, lot.id);
-  if (bidders.length === 0) throw new AppError("NO_BIDS", "No decrypted bid to evaluate");
-  const buckets = await app.db.expertDrawBucket.findMany({ where: { drawId: draw.id }, omit: { list: true }, orderBy: { index: "asc" } });
-  const roomOf = new Map(buckets.map((b) => [b.index, b.roomId]));
-  const picks = await app.db.expertPick.findMany({ where: { drawId: draw.id, state: { in: ["notified", "accepted", "signed-in"] } }, orderBy: [{ bucketIndex: "asc" }, { seq: "asc" }] });
-  if (picks.length === 0) throw new AppError("NO_COMMITTEE", "The draw has no seated expert");
-  const sites = new Map<string, string>();
-  for (const b of buckets) if (!sites.has(b.roomId)) sites.set(b.roomId, b.siteRole);
-  const id = randomUUID();
-  const actor = actorOf(principal);
-  await app.db.$transaction(async (tx) => {
-    await tx.evalSession.create({ data: { id, lotId: lot.id, drawId: draw.id, template: JSON.stringify(input.template), createdBy: actor.id } });
-    for (const [roomId, role] of sites) await tx.evalSite.create({ data: { sessionId: id, roomId, role, linkChangedAt: new Date() } });
-    let seat = 0;
-    for (const p of picks) await tx.evalMember.create({ data: { sessionId: id, pickId: p.id, expertId: p.expertId, roomId: roomOf.get(p.bucketIndex)!, seat: ++seat, state: "active" } });
-    await appendAudit(tx, { actor, action: "evaluation.create", target: `evaluation:${id}`, payload: { lotId: lot.id, drawId: draw.id, members: picks.length, sites: [...sites.keys()], template: input.template } });
-  });
-  await refreshLinks(app, id);
-  await changed(app, id);
-  return { sessionId: id, step: "signin" as const, streams: streamsOf(id) };
-}
-
 // ── the terminal ──
 
 export async function whoami(app: AppContext, principal: Principal, sessionId: string) {
-  const { member } = await memberAt(app, principal, sessionId);
-  const expert = await app.db.expert.findUniqueOrThrow({ where: { id: member.expertId } });
+  const { member, person } = await memberAt(app, principal, sessionId);
   const site = await app.db.evalSite.findUniqueOrThrow({ where: { sessionId_roomId: { sessionId, roomId: member.roomId } } });
   const room = await app.db.room.findUniqueOrThrow({ where: { id: member.roomId } });
   return {
     sessionId,
     memberId: member.id,
-    name: expert.name,
+    name: person.name,
+    kind: person.kind,
     seat: member.seat,
     site: { roomId: room.id, roomName: room.name, role: site.role as "main" | "secondary" },
     stream: `evaluation:${sessionId}:expert:${member.id}`,
@@ -452,13 +413,12 @@ export async function advance(app: AppContext, principal: Principal, input: { se
 // ── signing the report ──
 
 export async function enrollKey(app: AppContext, principal: Principal, input: { sessionId: string; publicKeyPem: string }) {
-  const { s, member } = await memberAt(app, principal, input.sessionId);
+  const { s, member, person } = await memberAt(app, principal, input.sessionId);
   assertRunning(s);
   // A terminal that lost its key (cleared storage) may register a new one until the member has signed.
   if (member.certPem && member.signature !== "pending") throw new AppError("ALREADY_DONE", `Already ${member.signature}`);
-  const expert = await app.db.expert.findUniqueOrThrow({ where: { id: member.expertId } });
   const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
-  const cert = issueExpertCertificate(input.publicKeyPem, { name: expert.name, org: center.name }, app.pki.ca);
+  const cert = issueExpertCertificate(input.publicKeyPem, { name: person.name, org: center.name }, app.pki.ca);
   await app.db.$transaction(async (tx) => {
     const { count } = await tx.evalMember.updateMany({ where: { id: member.id, certPem: member.certPem, signature: "pending" }, data: { certPem: cert.certPem, certSha256: cert.sha256 } });
     if (count !== 1) throw new AppError("ALREADY_DONE", "The member's key changed or the member signed meanwhile");
@@ -470,7 +430,7 @@ export async function enrollKey(app: AppContext, principal: Principal, input: { 
 }
 
 export async function prepareSignature(app: AppContext, principal: Principal, sessionId: string) {
-  const { s, member } = await memberAt(app, principal, sessionId);
+  const { s, member, person } = await memberAt(app, principal, sessionId);
   assertRunning(s);
   assertStep(s, "report");
   if (member.signature !== "pending") throw new AppError("ALREADY_DONE", `Already ${member.signature}`);
@@ -478,9 +438,8 @@ export async function prepareSignature(app: AppContext, principal: Principal, se
   const current = await readFile(reportPath(app, s.id));
   const baseSha256 = sha256(current);
   if (baseSha256 !== s.reportSha256) throw new AppError("REPORT_INVALID", "The report on disk does not match the record");
-  const expert = await app.db.expert.findUniqueOrThrow({ where: { id: member.expertId } });
   const fieldName = `expert-${member.seat}`;
-  const { prepared, signedAttrs } = await prepareExternalSignature(current, { fieldName, name: expert.name, reason: "Evaluation report signed by committee member", signedAt: new Date() });
+  const { prepared, signedAttrs } = await prepareExternalSignature(current, { fieldName, name: person.name, reason: "Evaluation report signed by committee member", signedAt: new Date() });
   await app.db.evalSignPrep.deleteMany({ where: { sessionId: s.id, memberId: member.id } });
   const row = await app.db.evalSignPrep.create({ data: { sessionId: s.id, memberId: member.id, baseSha256, fieldName, prepared: new Uint8Array(prepared), signedAttrs: new Uint8Array(signedAttrs), createdAt: new Date() } });
   return { prepId: row.id, toSignB64: signedAttrs.toString("base64"), fieldName, baseSha256 };

@@ -29,6 +29,7 @@ import type { PresenceRegistry } from "../devices/presence";
 import type { StreamKind } from "../live/streams";
 import { blockersOf, chairCandidates, CLOSED_SHOWN_MS, loadBidders, stepsFor } from "./session";
 import { outliers, sheetTotals } from "./compute";
+import { committeeOf, withPeople } from "./committee";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const ID = "([A-Za-z0-9-]{1,64})";
@@ -48,9 +49,11 @@ async function gather(db: Db, presence: PresenceRegistry, sessionId: string) {
   if (!s) return null;
   const t = ScoringTemplate.parse(JSON.parse(s.template));
   const lot = await db.lot.findUniqueOrThrow({ where: { id: s.lotId }, include: { project: true } });
-  const members = await db.evalMember.findMany({ where: { sessionId }, orderBy: { seat: "asc" } });
-  const picks = new Map((await db.expertPick.findMany({ where: { id: { in: members.map((m) => m.pickId) } } })).map((p) => [p.id, p]));
-  const experts = new Map((await db.expert.findMany({ where: { id: { in: members.map((m) => m.expertId) } }, select: { id: true, name: true } })).map((e) => [e.id, e.name]));
+  const committee = await committeeOf(db, sessionId);
+  const members = committee.map((x) => x.m);
+  // Seating (signed in, where) and names by member id: drawn experts and the tenderer's representatives alike (committee.ts).
+  const picks = new Map(committee.map((x) => [x.m.id, x.pick]));
+  const experts = new Map(committee.map((x) => [x.m.id, x.person.name]));
   const subs = await db.evalSubmission.findMany({ where: { sessionId }, orderBy: { submittedAt: "asc" } });
   const live = subs.filter((x) => !x.supersededAt);
   const sitesRows = await db.evalSite.findMany({ where: { sessionId } });
@@ -60,21 +63,22 @@ async function gather(db: Db, presence: PresenceRegistry, sessionId: string) {
   const clar = await db.evalClarification.findMany({ where: { sessionId }, orderBy: { askedAt: "asc" } });
   const reqs = await db.evalRequest.findMany({ where: { sessionId }, orderBy: { requestedAt: "asc" } });
   const dissents = await db.evalDissent.findMany({ where: { sessionId }, orderBy: { at: "asc" } });
-  const signedIn = (m: (typeof members)[number]) => picks.get(m.pickId)?.state === "signed-in";
+  const signedIn = (m: (typeof members)[number]) => picks.get(m.id)?.state === "signed-in";
   const online = (m: (typeof members)[number]) => {
-    const d = picks.get(m.pickId)?.signedInDevice;
+    const d = picks.get(m.id)?.signedInDevice;
     return !!d && signedIn(m) && presence.isOnline(d);
   };
   const name = (memberId: string | null | undefined) => {
     const m = members.find((x) => x.id === memberId);
-    return m && signedIn(m) ? (experts.get(m.expertId) ?? null) : null;
+    return m && signedIn(m) ? (experts.get(m.id) ?? null) : null;
   };
   const seat = (memberId: string | null | undefined) => members.find((x) => x.id === memberId)?.seat ?? 0;
   const companyName = new Map(bidders.map((b) => [b.companyId, b.companyName]));
   const memberViews: MemberView[] = members.map((m) => ({
     memberId: m.id,
     seat: m.seat,
-    name: signedIn(m) ? (experts.get(m.expertId) ?? null) : null,
+    kind: m.kind === "owner-rep" ? ("owner-rep" as const) : ("expert" as const),
+    name: signedIn(m) ? (experts.get(m.id) ?? null) : null,
     roomId: m.roomId,
     state: m.state === "recused" ? "recused" : signedIn(m) ? "signed-in" : "waiting",
     isChair: s.chairMemberId === m.id,
@@ -114,7 +118,7 @@ async function gather(db: Db, presence: PresenceRegistry, sessionId: string) {
     ? {
         sha256: s.reportSha256,
         madeAt: s.reportMadeAt!.toISOString(),
-        signatures: members.filter((m) => m.signature === "signed").sort((a, b) => a.signedAt!.getTime() - b.signedAt!.getTime()).map((m) => ({ seat: m.seat, name: experts.get(m.expertId) ?? "", signedAt: m.signedAt!.toISOString(), field: `expert-${m.seat}` })),
+        signatures: members.filter((m) => m.signature === "signed").sort((a, b) => a.signedAt!.getTime() - b.signedAt!.getTime()).map((m) => ({ seat: m.seat, name: experts.get(m.id) ?? "", signedAt: m.signedAt!.toISOString(), field: `expert-${m.seat}` })),
         platformSigned: !!s.platformSignedAt,
         dissents: dissents.map((d) => ({ seat: seat(d.memberId), name: name(d.memberId) ?? "", text: d.text, at: d.at.toISOString() })),
         url: `/api/evaluations/${s.id}/report.pdf`,
@@ -219,7 +223,7 @@ async function buildSupervisor(db: Db, g: Gathered): Promise<EvalSupervisorState
     ...agent,
     outlierReasons: scoring.flatMap((x) => (JSON.parse(x.outlierReasons) as { companyId: string; reason: string }[]).map((o) => ({ seat: g.seat(x.memberId), name: g.name(x.memberId), companyName: g.companyName.get(o.companyId) ?? "", reason: o.reason, at: x.submittedAt.toISOString() }))),
     corrections: g.subs.filter((x) => x.supersededAt).map((x) => ({ seat: g.seat(x.memberId), step: x.step as "qualification" | "scoring", fromVersion: x.version, reason: g.requests.find((r) => r.kind === "correction" && r.state === "approved" && r.memberSeat === g.seat(x.memberId))?.reason ?? "", at: x.supersededAt!.toISOString() })),
-    conflicts: conflicts.map((c) => ({ seat: g.seat(c.memberId), name: g.members.find((m) => m.id === c.memberId) ? (g.experts.get(g.members.find((m) => m.id === c.memberId)!.expertId) ?? null) : null, companyName: conflictPartyName(g, c.companyId), reason: c.reason, at: c.at.toISOString() })),
+    conflicts: conflicts.map((c) => ({ seat: g.seat(c.memberId), name: g.members.find((m) => m.id === c.memberId) ? (g.experts.get(c.memberId) ?? null) : null, companyName: conflictPartyName(g, c.companyId), reason: c.reason, at: c.at.toISOString() })),
     log: audit.map((a) => ({ at: a.at.toISOString(), action: a.action, detail: a.actorRole })),
     sealedAt: iso(g.s.sealedAt),
     sealReason: g.s.sealReason,
@@ -247,7 +251,7 @@ async function buildExpert(db: Db, g: Gathered, memberId: string): Promise<EvalE
   const othersTotals = g.live.filter((x) => x.step === "scoring" && x.memberId !== memberId).map((x) => sheetTotals(JSON.parse(x.sheet) as { rows: { companyId: string; score: number }[] }));
   const myOutliers = scoringDraft && scoringDraft.step === "scoring" ? outliers(sheetTotals(scoringDraft), othersTotals, g.t.outlierLimit).map((o) => ({ ...o, needsReason: true as const })) : [];
   const myVote = g.s.chairMemberId ? null : ((await db.evalVote.findUnique({ where: { sessionId_round_voterId: { sessionId: g.s.id, round: g.s.chairRound, voterId: memberId } } }))?.candidateId ?? null);
-  const expertName = g.experts.get(m.expertId) ?? "";
+  const expertName = g.experts.get(m.id) ?? "";
   const reveal = g.atLeast("candidates");
   return {
     sessionId: g.s.id,
@@ -331,8 +335,8 @@ export function evaluationStreams(db: Db, presence: PresenceRegistry): StreamKin
       const m = await db.evalMember.findUnique({ where: { id: sub } });
       if (!m || m.sessionId !== id) return "not-found";
       if (p.kind !== "device" || p.deviceKind !== "expert-terminal") return false;
-      const pick = await db.expertPick.findUnique({ where: { id: m.pickId } });
-      return pick?.state === "signed-in" && pick.signedInDevice === p.deviceId;
+      const seated = (await withPeople(db, id, [m]))[0]!.pick;
+      return seated.state === "signed-in" && seated.signedInDevice === p.deviceId;
     },
     async build({ id, sub }) {
       const g = await gather(db, presence, id);
@@ -386,7 +390,8 @@ export async function evaluationsInRooms(db: Db, now = Date.now(), roomId?: stri
   const rows = await directSql(db).all<Row>(
     `SELECT x."roomId" AS "roomId", s."id" AS "sessionId", s."status" AS "status", s."lotId" AS "lotId", s."step" AS "step", l."name" AS "lotName", p."name" AS "projectName",
       (SELECT COUNT(*) FROM "EvalMember" m WHERE m."sessionId" = s."id" AND m."state" <> 'recused') AS "members",
-      (SELECT COUNT(*) FROM "ExpertPick" k WHERE k."state" = 'signed-in' AND k."id" IN (SELECT m."pickId" FROM "EvalMember" m WHERE m."sessionId" = s."id" AND m."state" <> 'recused')) AS "signedIn"
+      (SELECT COUNT(*) FROM "ExpertPick" k WHERE k."state" = 'signed-in' AND k."id" IN (SELECT m."pickId" FROM "EvalMember" m WHERE m."sessionId" = s."id" AND m."state" <> 'recused'))
+        + (SELECT COUNT(*) FROM "EvalOwnerRep" r JOIN "EvalMember" m ON m."id" = r."memberId" WHERE r."sessionId" = s."id" AND r."signedInAt" IS NOT NULL AND m."state" <> 'recused') AS "signedIn"
     FROM "EvalSite" x JOIN "EvalSession" s ON s."id" = x."sessionId" JOIN "Lot" l ON l."id" = s."lotId" JOIN "Project" p ON p."id" = l."projectId"
     WHERE (s."status" IN ('running', 'paused') OR (s."status" = 'closed' AND s."closedAt" > ?) OR (s."status" = 'sealed' AND s."sealedAt" > ?))
       ${roomId === undefined ? "" : `AND x."roomId" = ?`}

@@ -35,6 +35,7 @@ export function lotView(l: LotRow): LotView {
     maxBidBytes: Number(l.maxBidBytes),
     escrowCertPem: l.escrowCertPem,
     status: z.enum(["accepting", "opening", "opened", "cancelled"]).parse(l.status),
+    ownerRepresentatives: l.ownerRepresentatives,
   };
 }
 
@@ -94,6 +95,7 @@ export async function createProject(app: AppContext, principal: Principal, input
           bidFields: JSON.stringify(l.bidFields),
           maxBidBytes: BigInt(l.maxBidMegabytes) * 1024n * 1024n,
           escrowCertPem: escrows[i]!.certPem,
+          ownerRepresentatives: l.ownerRepresentatives,
         },
       });
       for (const s of escrows[i]!.shares) {

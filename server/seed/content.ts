@@ -153,6 +153,7 @@ async function seedProject(app: AppContext, now: number): Promise<ProjectView | 
         roomId: rooms.get("K01")!.id,
         decryptWindowMinutes: 30,
         confirmMinutes: 10,
+        ownerRepresentatives: 0,
         evaluationMethod: "comprehensive",
         // Where and how it is to be evaluated: the agent's evaluation form starts from these.
         evaluationParams: {

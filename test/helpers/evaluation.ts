@@ -38,13 +38,23 @@ export interface EvalWorld {
   bidders: { companyId: string; name: string; priceFen: number }[];
 }
 
-/** A lot opened with decrypted bids (prices in fen, one per demo company), and a drawn committee of 7 over P01 (5 + 1 backup) and Y01 (2). */
-export async function evaluationWorld(t: TestApp, pricesFen: number[], opts: { lot?: Record<string, unknown>; poolOffset?: number } = {}): Promise<EvalWorld> {
+/**
+ * A lot opened with decrypted bids (prices in fen, one per demo company), and a drawn committee of 7 over P01 (5 + 1 backup) and Y01 (2).
+ * By default the committee is ready (every invited expert accepted, the scheduled time a minute ago), so `evaluation:create`
+ * starts without confirmation; `ready: false` leaves the invitations unanswered and the time an hour ahead.
+ * `committee: "4+rep"`: 4 experts at P01 (+1 backup) and one seat for the tenderer's representative (lot and draw).
+ */
+export async function evaluationWorld(
+  t: TestApp,
+  pricesFen: number[],
+  opts: { lot?: Record<string, unknown>; poolOffset?: number; ready?: boolean; committee?: "7" | "4+rep" } = {},
+): Promise<EvalWorld> {
   const rec = new RecordingNotifier();
   t.app.ctx.experts.notifier = rec;
   const a = await t.login("agent");
   const agent = await t.connect({ token: a.token });
-  const project = await createLot(t, a.token, opts.lot ?? {});
+  const withRep = opts.committee === "4+rep";
+  const project = await createLot(t, a.token, { ...(withRep ? { ownerRepresentatives: 1 } : {}), ...(opts.lot ?? {}) });
   const lotId = project.lots[0]!.id;
   const companies = await t.app.db.company.findMany({ orderBy: { name: "asc" } });
   if (companies.length < pricesFen.length) throw new Error("not enough demo companies");
@@ -72,14 +82,22 @@ export async function evaluationWorld(t: TestApp, pricesFen: number[], opts: { l
     projectId: project.id,
     lotId,
     evaluationAt: new Date(Date.now() + 3_600_000).toISOString(),
-    sites: [
-      { roomId: rooms.find((r) => r.code === "P01")!.id, role: "main", needs: [{ specialtyCode: "A010101", count: 5, backups: 1 }] },
-      { roomId: rooms.find((r) => r.code === "Y01")!.id, role: "secondary", regionPrefix: "3206", needs: [{ specialtyCode: "A0104", count: 2 }] },
-    ],
+    sites: withRep
+      ? [{ roomId: rooms.find((r) => r.code === "P01")!.id, role: "main", needs: [{ specialtyCode: "A010101", count: 4, backups: 1 }] }]
+      : [
+          { roomId: rooms.find((r) => r.code === "P01")!.id, role: "main", needs: [{ specialtyCode: "A010101", count: 5, backups: 1 }] },
+          { roomId: rooms.find((r) => r.code === "Y01")!.id, role: "secondary", regionPrefix: "3206", needs: [{ specialtyCode: "A0104", count: 2 }] },
+        ],
+    ...(withRep ? { ownerRepresentatives: 1 } : {}),
   });
   if (!res.ok) throw new Error(`requestDraw: ${JSON.stringify(res.error)}`);
   const drawn = await call(agent, "experts:draw", { drawId: res.data.drawId });
   if (!drawn.ok) throw new Error(`draw: ${JSON.stringify(drawn.error)}`);
+  if (opts.ready !== false) {
+    // The invited experts accepted, and the evaluation is due (as on the day itself).
+    await t.app.db.expertPick.updateMany({ where: { drawId: res.data.drawId, state: "notified" }, data: { state: "accepted", answeredAt: new Date(), answerVia: "link" } });
+    await t.app.db.expertDraw.update({ where: { id: res.data.drawId }, data: { evaluationAt: new Date(Date.now() - 60_000) } });
+  }
   return { agentToken: a.token, agent, lotId, drawId: res.data.drawId, rec, pool, ids, bidders };
 }
 

@@ -531,6 +531,8 @@ const en: MessageSchema = {
     pickRoom: "Choose a hall",
     evaluationMethod: "Evaluation method",
     decryptWindow: "Decryption window",
+    ownerRepresentatives: "Tenderer's representatives",
+    ownerRepresentativesHint: "seats (experts at least two thirds of the committee; named when the evaluation starts)",
     confirmWindow: "Confirmation window",
     minutes: "min",
     draw: "Random draw",

@@ -531,6 +531,8 @@ const zhCN = {
     pickRoom: "选择开标厅",
     evaluationMethod: "评标办法",
     decryptWindow: "解密时限",
+    ownerRepresentatives: "招标人代表席位",
+    ownerRepresentativesHint: "名（评标委员会中专家不少于三分之二；代表在发起评标时填写）",
     confirmWindow: "确认时限",
     minutes: "分钟",
     draw: "随机抽取",

@@ -40,6 +40,8 @@ export interface LotForm {
   roomId: string;
   decryptWindowMinutes: number;
   confirmMinutes: number;
+  /** Seats of the tenderer's representatives (招标人代表) on the evaluation committee. */
+  ownerRepresentatives: number;
   evaluationMethod: (typeof EVALUATION_METHODS)[number];
   drawKind: DrawKind;
   coefficients: { label: string; percent: string }[];
@@ -68,6 +70,7 @@ export function emptyLot(n: number, projectCode = ""): LotForm {
     roomId: "",
     decryptWindowMinutes: 60,
     confirmMinutes: 10,
+    ownerRepresentatives: 0,
     evaluationMethod: "comprehensive",
     drawKind: "none",
     coefficients: DEFAULT_COEFFICIENTS.map((c) => ({ ...c })),
@@ -156,6 +159,7 @@ export function toCreateProjectInput(form: ProjectForm): MapResult {
       draw,
       bidFields,
       maxBidMegabytes: 512,
+      ownerRepresentatives: l.ownerRepresentatives,
     };
   });
   for (const [field, value] of [
