@@ -17,17 +17,18 @@ import { AppError } from "../errors";
 import { assertLotAgent } from "../opening/projects";
 import { recordDeal } from "../stats/ledger";
 import { signPdf } from "../documents";
-import { checkSheet, outliers, priceScores, qualificationResult, rankResult, sheetTotals, type Bidder } from "./compute";
+import { checkSheet, outliers, priceScores, qualificationResult, sheetTotals, type Bidder } from "./compute";
 import { embedExternalSignature, issueExpertCertificate, prepareExternalSignature, signatureMatches } from "./signing";
 import { makeReport } from "./report";
 import { refreshLinks } from "./links";
 import { detectConflicts, seatBackup } from "./conflicts";
+import { aggregateOutcome, sealTieSeed } from "./ranking";
 
 export const streamsOf = (id: string) => ({ public: `evaluation:${id}`, agent: `evaluation:${id}:agent`, supervisor: `evaluation:${id}:supervisor` });
 const sha256 = (b: string | Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 const STEPS_COMPREHENSIVE: EvalStep[] = ["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "aggregate", "candidates", "report", "closed"];
-const STEPS_LOWEST: EvalStep[] = ["signin", "pledge", "conflicts", "chair", "qualification", "aggregate", "candidates", "report", "closed"];
+const STEPS_LOWEST: EvalStep[] = ["signin", "pledge", "conflicts", "chair", "qualification", "adjustments", "aggregate", "candidates", "report", "closed"];
 export const stepsFor = (method: string) => (method === "comprehensive" ? STEPS_COMPREHENSIVE : STEPS_LOWEST);
 
 export type SessionRow = NonNullable<Awaited<ReturnType<Db["evalSession"]["findUnique"]>>>;
@@ -114,7 +115,8 @@ export async function blockersOf(db: Db | Tx, s: SessionRow): Promise<string[]> 
       if (!s.chairMemberId) out.push("组长未选出 / no chair elected");
       break;
     case "qualification":
-    case "scoring": {
+    case "scoring":
+    case "adjustments": {
       const subs = new Set((await liveSubs(db, s.id, s.step as SheetStep)).map((x) => x.memberId));
       const p = active.filter((x) => !subs.has(x.m.id)).map((x) => x.m.seat);
       if (p.length) out.push(`未提交席位 / not submitted: ${p.join(",")}`);
@@ -156,12 +158,13 @@ export async function createEvaluation(app: AppContext, principal: Principal, in
   for (const b of buckets) if (!sites.has(b.roomId)) sites.set(b.roomId, b.siteRole);
   const id = randomUUID();
   const actor = actorOf(principal);
+  const tie = sealTieSeed(app);
   await app.db.$transaction(async (tx) => {
-    await tx.evalSession.create({ data: { id, lotId: lot.id, drawId: draw.id, template: JSON.stringify(input.template), createdBy: actor.id } });
+    await tx.evalSession.create({ data: { id, lotId: lot.id, drawId: draw.id, template: JSON.stringify(input.template), createdBy: actor.id, ...tie } });
     for (const [roomId, role] of sites) await tx.evalSite.create({ data: { sessionId: id, roomId, role, linkChangedAt: new Date() } });
     let seat = 0;
     for (const p of picks) await tx.evalMember.create({ data: { sessionId: id, pickId: p.id, expertId: p.expertId, roomId: roomOf.get(p.bucketIndex)!, seat: ++seat, state: "active" } });
-    await appendAudit(tx, { actor, action: "evaluation.create", target: `evaluation:${id}`, payload: { lotId: lot.id, drawId: draw.id, members: picks.length, sites: [...sites.keys()], template: input.template } });
+    await appendAudit(tx, { actor, action: "evaluation.create", target: `evaluation:${id}`, payload: { lotId: lot.id, drawId: draw.id, members: picks.length, sites: [...sites.keys()], template: input.template, tieSeedHash: tie.tieSeedHash } });
   });
   await refreshLinks(app, id);
   await changed(app, id);
@@ -318,7 +321,7 @@ export async function submitSheet(app: AppContext, principal: Principal, input: 
   const live = await app.db.evalSubmission.findFirst({ where: { memberId: member.id, step: input.sheet.step, supersededAt: null } });
   if (live) throw new AppError("ALREADY_SUBMITTED", "This step is already submitted; a correction needs the chair and a supervisor");
   const bidders = await loadBidders(app.db, s.lotId);
-  const qualified = input.sheet.step === "scoring" && s.qualification ? new Set((JSON.parse(s.qualification) as { companyId: string; qualified: boolean }[]).filter((q) => q.qualified).map((q) => q.companyId)) : null;
+  const qualified = input.sheet.step !== "qualification" && s.qualification ? new Set((JSON.parse(s.qualification) as { companyId: string; qualified: boolean }[]).filter((q) => q.qualified).map((q) => q.companyId)) : null;
   checkSheet(t, input.sheet, bidders, qualified);
   if (input.sheet.step === "scoring") {
     const others = (await liveSubs(app.db, s.id, "scoring")).filter((x) => x.memberId !== member.id).map((x) => sheetTotals(JSON.parse(x.sheet) as { rows: { companyId: string; score: number }[] }));
@@ -411,7 +414,9 @@ export async function advance(app: AppContext, principal: Principal, input: { se
     price = priceScores(t, qualifiedBidders, await drawK(app.db, s.lotId));
     data.priceScores = JSON.stringify(price);
   }
-  if (next === "aggregate") data.result = JSON.stringify(rankResult(t, qualifiedBidders, t.method === "comprehensive" ? await sheetsOf(app.db, s.id, "scoring") : [], price));
+  // Entering the aggregate step: adjustments decided (lowest evaluated price), ranked, the tie seed revealed (ranking.ts).
+  const outcome = next === "aggregate" ? await aggregateOutcome(app, s, t, qualifiedBidders, price) : null;
+  if (outcome) Object.assign(data, outcome.data);
   if (next === "candidates") data.candidates = JSON.stringify((JSON.parse(s.result!) as unknown[]).slice(0, t.candidates));
   const actor = actorOf(principal);
   let report: Uint8Array | null = null;
@@ -428,6 +433,9 @@ export async function advance(app: AppContext, principal: Principal, input: { se
     const { count } = await tx.evalSession.updateMany({ where: { id: s.id, step: s.step, status: "running" }, data });
     if (count !== 1) throw new AppError("STEP_CONFLICT", "The step changed meanwhile");
     await appendAudit(tx, { actor, action: "evaluation.advance", target: `evaluation:${s.id}`, payload: { from: s.step, to: next, ...(data.reportSha256 ? { reportSha256: data.reportSha256 } : {}) } });
+    if (outcome) {
+      await appendAudit(tx, { actor: { kind: "system", id: "evaluation", role: "system" }, action: "evaluation.ranked", target: `evaluation:${s.id}`, payload: { adjustments: outcome.adjustments?.map((a) => ({ companyId: a.companyId, adjustmentFen: a.adjustmentFen, evaluatedFen: a.evaluatedFen })) ?? null, tieDraw: outcome.tieDraw, ranking: outcome.result.map((r) => ({ rank: r.rank, companyId: r.companyId, tieBreak: r.tieBreak })) } });
+    }
     // Entering the conflicts step: every signed-in member is checked against the bidders (conflicts.ts).
     if (next === "conflicts") detected = await detectConflicts(app, tx, s, null, actor);
     if (next === "report") {
@@ -632,7 +640,7 @@ export async function requestClarification(app: AppContext, principal: Principal
     assertLotAgent(principal, lot);
   }
   assertRunning(s);
-  assertStep(s, "qualification", "scoring", "price", "aggregate");
+  assertStep(s, "qualification", "scoring", "price", "adjustments", "aggregate");
   const bidders = await loadBidders(app.db, s.lotId);
   if (!bidders.some((b) => b.companyId === input.companyId)) throw new AppError("UNKNOWN_BIDDER", "No such bidder in this evaluation");
   const id = randomUUID();
