@@ -16,13 +16,14 @@ import type { Db, Tx } from "../db";
 import { AppError } from "../errors";
 import { assertLotAgent } from "../opening/projects";
 import { recordDeal } from "../stats/ledger";
-import { signPdf } from "../documents";
+import { formatShanghai, signPdf } from "../documents";
 import { checkSheet, outliers, priceScores, qualificationResult, sheetTotals, type Bidder } from "./compute";
 import { embedExternalSignature, issueExpertCertificate, prepareExternalSignature, signatureMatches } from "./signing";
 import { makeReport } from "./report";
 import { refreshLinks } from "./links";
 import { detectConflicts, seatBackup } from "./conflicts";
 import { aggregateOutcome, sealTieSeed } from "./ranking";
+import { withSigningRecord } from "./signing-record";
 
 export const streamsOf = (id: string) => ({ public: `evaluation:${id}`, agent: `evaluation:${id}:agent`, supervisor: `evaluation:${id}:supervisor` });
 const sha256 = (b: string | Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -488,7 +489,9 @@ export async function prepareSignature(app: AppContext, principal: Principal, se
   if (baseSha256 !== s.reportSha256) throw new AppError("REPORT_INVALID", "The report on disk does not match the record");
   const expert = await app.db.expert.findUniqueOrThrow({ where: { id: member.expertId } });
   const fieldName = `expert-${member.seat}`;
-  const { prepared, signedAttrs } = await prepareExternalSignature(current, { fieldName, name: expert.name, reason: "Evaluation report signed by committee member", signedAt: new Date() });
+  const signedAt = new Date();
+  const appearance = [`${expert.name}（电子签名）`, `评委 席位 ${member.seat}`, formatShanghai(signedAt)];
+  const { prepared, signedAttrs } = await prepareExternalSignature(current, { fieldName, name: expert.name, reason: "Evaluation report signed by committee member", signedAt, appearance });
   await app.db.evalSignPrep.deleteMany({ where: { sessionId: s.id, memberId: member.id } });
   const row = await app.db.evalSignPrep.create({ data: { sessionId: s.id, memberId: member.id, baseSha256, fieldName, prepared: new Uint8Array(prepared), signedAttrs: new Uint8Array(signedAttrs), createdAt: new Date() } });
   return { prepId: row.id, toSignB64: signedAttrs.toString("base64"), fieldName, baseSha256 };
@@ -500,7 +503,8 @@ async function finishIfAllSigned(app: AppContext, sessionId: string) {
   const all = await membersWithPicks(app.db, sessionId);
   if (all.some((x) => x.m.state !== "recused" && x.m.signature === "pending")) return;
   const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
-  const current = await readFile(reportPath(app, s.id));
+  // Members who did not sign are named on an appended page (signing-record.ts) before the platform seals.
+  const current = await withSigningRecord(app, s.id, await readFile(reportPath(app, s.id)));
   const signed = await signPdf(current, app.pki.platform, { fieldName: "platform", reason: "Evaluation report sealed by the platform", name: center.name });
   const tmp = `${reportPath(app, s.id)}.${randomUUID()}.tmp`;
   await writeFile(tmp, signed);
