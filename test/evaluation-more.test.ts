@@ -40,7 +40,7 @@ describe("the lowest evaluated price, pause, correction", () => {
     members = r.members;
     supView = new LiveStreamClient<EvalSupervisorState>(sup, r.streams.supervisor).start();
     await until(() => supView.state?.step === "qualification", 5000, "qualification");
-  });
+  }, 120_000);
 
   it("pauses and resumes only with the chair and a supervisor; a paused session takes no submission", async () => {
     const [chair, other] = members;
