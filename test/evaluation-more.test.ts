@@ -9,7 +9,7 @@ import type { EvalBidderState, EvalSupervisorState, ScoringTemplateInput } from 
 import type { WallState } from "@contracts/rooms";
 import { LiveStreamClient } from "@contracts/live-client";
 import { call, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
-import { committeeTerminals, evaluationWorld, expectUnchanged, ok, signInAt, terminal, type EvalWorld } from "./helpers/evaluation";
+import { evaluationWorld, expectUnchanged, lowestTemplate, ok, terminal, toQualification as toQualificationIn, type CommitteeMember, type EvalWorld } from "./helpers/evaluation";
 import { armEvaluationTimers } from "../server/evaluation/links";
 
 let t: TestApp;
@@ -17,38 +17,8 @@ let sup: TestSocket;
 
 const unchanged = (f: () => Promise<unknown>, code: string) => expectUnchanged(t, f, code);
 
-const lowestTemplate: ScoringTemplateInput = {
-  method: "lowest-evaluated-price",
-  qualification: [{ key: "license", label: "营业执照及资质" }],
-  price: { kind: "none" },
-  candidates: 2,
-};
-
-interface Member {
-  socket: TestSocket;
-  memberId: string;
-  device: string;
-}
-
-/** Connects the terminals, signs everyone in, and runs sign-in → pledge → conflicts → chair (the first member). */
-async function toQualification(w: EvalWorld, template: ScoringTemplateInput) {
-  const picks = (await committeeTerminals(t, w)).filter((c) => c.kind === "member");
-  const members: Member[] = [];
-  for (const p of picks) members.push({ socket: await terminal(t, p.device), memberId: "", device: p.device });
-  const { sessionId, streams } = ok(await call(w.agent, "evaluation:create", { lotId: w.lotId, drawId: w.drawId, template }));
-  for (const [i, p] of picks.entries()) {
-    await signInAt(w, members[i]!.socket, p.residentId);
-    members[i]!.memberId = ok(await call(members[i]!.socket, "evaluation:whoami", { sessionId })).memberId;
-  }
-  ok(await call(w.agent, "evaluation:advance", { sessionId, from: "signin" }));
-  for (const m of members) ok(await call(m.socket, "evaluation:pledge", { sessionId }));
-  ok(await call(w.agent, "evaluation:advance", { sessionId, from: "pledge" }));
-  for (const m of members) ok(await call(m.socket, "evaluation:declareConflicts", { sessionId, conflicts: [] }));
-  ok(await call(w.agent, "evaluation:advance", { sessionId, from: "conflicts" }));
-  for (const m of members) ok(await call(m.socket, "evaluation:voteChair", { sessionId, round: 1, candidateMemberId: members[0]!.memberId }));
-  ok(await call(members[0]!.socket, "evaluation:advance", { sessionId, from: "chair" }));
-  return { sessionId, streams, members };
-}
+type Member = CommitteeMember;
+const toQualification = (w: EvalWorld, template: ScoringTemplateInput) => toQualificationIn(t, w, template);
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -70,7 +40,7 @@ describe("the lowest evaluated price, pause, correction", () => {
     members = r.members;
     supView = new LiveStreamClient<EvalSupervisorState>(sup, r.streams.supervisor).start();
     await until(() => supView.state?.step === "qualification", 5000, "qualification");
-  });
+  }, 120_000);
 
   it("pauses and resumes only with the chair and a supervisor; a paused session takes no submission", async () => {
     const [chair, other] = members;
@@ -131,6 +101,9 @@ describe("the lowest evaluated price, pause, correction", () => {
 
   it("ranks by the lowest evaluated price and goes on to the report", async () => {
     ok(await call(w.agent, "evaluation:advance", { sessionId, from: "qualification" }));
+    // No adjustment (each member submits an empty adjustment sheet): the evaluated price is the bid price.
+    for (const [i, m] of members.entries()) ok(await call(m.socket, "evaluation:submit", { sessionId, idempotencyKey: `adjust-none-${i}`, sheet: { step: "adjustments", rows: [] } }));
+    ok(await call(w.agent, "evaluation:advance", { sessionId, from: "adjustments" }));
     await until(() => !!supView.state?.result, 5000, "result");
     expect(supView.state!.step).toBe("aggregate");
     expect(supView.state!.result!.map((r) => [r.rank, r.priceFen, r.total])).toEqual([

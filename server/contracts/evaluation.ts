@@ -60,7 +60,7 @@ import { Fen, Id, IsoTime } from "./common";
 import { EvaluationMethod } from "./opening";
 import { Mobile, ResidentId } from "./experts";
 
-export const EvalStep = z.enum(["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "aggregate", "candidates", "report", "closed"]);
+export const EvalStep = z.enum(["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "adjustments", "aggregate", "candidates", "report", "closed"]);
 export type EvalStep = z.infer<typeof EvalStep>;
 export const evalStepNames: Record<EvalStep, string> = {
   signin: "专家签到",
@@ -70,6 +70,7 @@ export const evalStepNames: Record<EvalStep, string> = {
   qualification: "资格审查",
   scoring: "详细评审",
   price: "价格分计算",
+  adjustments: "评标价调整",
   aggregate: "汇总排序",
   candidates: "推荐中标候选人",
   report: "评标报告签字",
@@ -78,7 +79,8 @@ export const evalStepNames: Record<EvalStep, string> = {
 /** running: steps go on; paused: chair + supervisor paused it; sealed: sealed after a fault (a new committee follows); closed: done. */
 export const EvalStatus = z.enum(["running", "paused", "sealed", "closed"]);
 export type EvalStatus = z.infer<typeof EvalStatus>;
-export const SheetStep = z.enum(["qualification", "scoring"]);
+/** adjustments: 经评审的最低投标价法 only (evaluated-price adjustments per bidder, amount in fen and reason). */
+export const SheetStep = z.enum(["qualification", "scoring", "adjustments"]);
 export type SheetStep = z.infer<typeof SheetStep>;
 
 /** A decimal as text, e.g. "0.30", "60" (exact arithmetic, never floating point). */
@@ -134,13 +136,16 @@ export const ScoringTemplateBase = z.object({
     outlierLimit: DecimalText.default("0.30"),
     hideScoresUntilAllSubmitted: z.boolean().default(true),
     candidates: z.number().int().min(1).max(5).default(3),
-    /** Equal totals: lower bid price first, or higher technical (non-price) score first. */
+    /** Equal totals: lower bid price first, or higher technical (non-price) score first; still equal: the recorded tie draw (never the name). */
     tieRule: z.enum(["lower-price", "higher-technical"]).default("lower-price"),
+    /** Price scores below 0 (a formula's deduction beyond the full mark, e.g. a far too high bid) count as 0. */
+    priceFloorZero: z.boolean().default(false),
   });
 export const ScoringTemplate = ScoringTemplateBase.superRefine((t, ctx) => {
     if (t.method === "comprehensive" && t.criteria.length === 0) ctx.addIssue({ code: "custom", path: ["criteria"], message: "the comprehensive method needs scoring criteria" });
     if (t.method === "comprehensive" && t.price.kind === "none") ctx.addIssue({ code: "custom", path: ["price"], message: "the comprehensive method needs a price rule" });
     if (t.method === "lowest-evaluated-price" && t.criteria.length > 0) ctx.addIssue({ code: "custom", path: ["criteria"], message: "the lowest evaluated price method has no detailed scoring" });
+    if (t.priceFloorZero && t.price.kind === "none") ctx.addIssue({ code: "custom", path: ["priceFloorZero"], message: "a floor at 0 needs a price score rule" });
     const dup = (keys: string[], path: string) => {
       if (new Set(keys).size !== keys.length) ctx.addIssue({ code: "custom", path: [path], message: "a key appears twice" });
     };
@@ -208,13 +213,20 @@ export const QualificationRow = z.object({ companyId: Id, criterion: Key, pass: 
 export const ScoreRow = z.object({ companyId: Id, criterion: Key, score: ScoreValue });
 export const QualificationSheet = z.object({ step: z.literal("qualification"), rows: z.array(QualificationRow).max(2000) });
 export const ScoringSheet = z.object({ step: z.literal("scoring"), rows: z.array(ScoreRow).max(2000) });
-export const Sheet = z.discriminatedUnion("step", [QualificationSheet, ScoringSheet]);
+/** The largest adjustment accepted on the wire, in fen (10 亿元); the server also refuses one larger than the bid itself. */
+export const MAX_ADJUSTMENT_FEN = 100_000_000_000;
+/** An evaluated-price adjustment (经评审的最低投标价法): whole fen, + raises / − lowers the evaluated price, with its reason. */
+export const AdjustmentFen = z.number().int("must be a whole number of fen").min(-MAX_ADJUSTMENT_FEN).max(MAX_ADJUSTMENT_FEN);
+export const AdjustmentRow = z.object({ companyId: Id, amountFen: AdjustmentFen, reason: z.string().trim().max(500).default("") });
+export const AdjustmentSheet = z.object({ step: z.literal("adjustments"), rows: z.array(AdjustmentRow).max(500) });
+export const Sheet = z.discriminatedUnion("step", [QualificationSheet, ScoringSheet, AdjustmentSheet]);
 export type Sheet = z.infer<typeof Sheet>;
 
 /** A draft may be incomplete (a score may be empty while typing). */
 export const DraftSheet = z.discriminatedUnion("step", [
   z.object({ step: z.literal("qualification"), rows: z.array(QualificationRow.extend({ pass: z.boolean().nullable() })).max(2000) }),
   z.object({ step: z.literal("scoring"), rows: z.array(ScoreRow.extend({ score: ScoreValue.nullable() })).max(2000), outlierReasons: z.record(Id, z.string().max(1000)).default({}) }),
+  z.object({ step: z.literal("adjustments"), rows: z.array(AdjustmentRow.extend({ amountFen: AdjustmentFen.nullable() })).max(500) }),
 ]);
 export type DraftSheet = z.infer<typeof DraftSheet>;
 export const DraftInput = z.object({
@@ -298,6 +310,10 @@ export const ResultRow = z.object({
   /** Comprehensive: expertScore + priceScore; lowest evaluated price: the evaluated price in yuan. */
   total: z.string(),
   evaluatedFen: Fen.nullable(),
+  /** Lowest evaluated price: the committee's adjustment (evaluatedFen = priceFen + adjustmentFen). */
+  adjustmentFen: Fen.nullable().default(null),
+  /** How this row was ordered against an equal one: lower bid price, higher technical score, or the recorded tie draw. */
+  tieBreak: z.enum(["lower-price", "higher-technical", "draw"]).nullable().default(null),
 });
 export type ResultRow = z.infer<typeof ResultRow>;
 
@@ -308,6 +324,26 @@ export const QualificationResultRow = z.object({
   criteria: z.array(z.object({ criterion: z.string(), pass: z.number(), fail: z.number(), passed: z.boolean(), reasons: z.array(z.string()) })),
 });
 export type QualificationResultRow = z.infer<typeof QualificationResultRow>;
+
+/** The committee's evaluated-price adjustment of one bidder: each member's total, aggregated like scores, to the fen. */
+export const AdjustmentDecision = z.object({
+  companyId: Id,
+  companyName: z.string(),
+  priceFen: Fen,
+  adjustmentFen: Fen,
+  evaluatedFen: Fen,
+  /** The aggregation in yuan (kept / dropped members' totals, mean, rounded half up to the fen). */
+  working: z.string(),
+  /** Every member's items for this bidder (seat, amount, reason). */
+  items: z.array(z.object({ seat: z.number(), amountFen: Fen, reason: z.string() })),
+});
+export type AdjustmentDecision = z.infer<typeof AdjustmentDecision>;
+/**
+ * A tie the bid price does not break, decided by a recorded draw: commit-reveal — the seed's SHA-256 is fixed when the
+ * session is created, the seed is revealed when the ranking is made; order = drawOrder(seed, ids) (evaluation/compute.ts).
+ */
+export const TieDraw = z.object({ seedHash: z.string(), seed: z.string(), groups: z.array(z.object({ companyIds: z.array(Id), order: z.array(Id) })) });
+export type TieDraw = z.infer<typeof TieDraw>;
 
 // ── stream states ──
 
@@ -380,7 +416,7 @@ export const MemberView = z.object({
   pledged: z.boolean(),
   declared: z.boolean(),
   online: z.boolean(),
-  submitted: z.object({ qualification: z.boolean(), scoring: z.boolean() }),
+  submitted: z.object({ qualification: z.boolean(), scoring: z.boolean(), adjustments: z.boolean().default(false) }),
   signature: z.enum(["pending", "signed", "refused", "agreeing"]),
   /** Seat this member replaces (a backup called after a conflict). */
   replacesSeat: z.number().nullable(),
@@ -433,7 +469,7 @@ export const EvalExpertState = z.object({
   committee: z.array(MemberView),
   chairElection: ChairElectionView.nullable(),
   /** Server-held drafts (the last keystrokes), per sheet step. */
-  drafts: z.object({ qualification: DraftSheet.nullable(), scoring: DraftSheet.nullable(), clientSeq: z.number() }),
+  drafts: z.object({ qualification: DraftSheet.nullable(), scoring: DraftSheet.nullable(), adjustments: DraftSheet.nullable().default(null), clientSeq: z.number() }),
   submissions: z.array(SubmissionView),
   /** Live: my draft totals that need a written reason before submitting. */
   outliers: z.array(OutlierWarning),
@@ -441,6 +477,9 @@ export const EvalExpertState = z.object({
   others: z.array(z.object({ seat: z.number(), name: z.string().nullable(), step: SheetStep, sheet: Sheet })),
   qualification: z.array(QualificationResultRow).nullable(),
   priceScores: PriceScores.nullable(),
+  /** Lowest evaluated price: the committee's adjustments (from the aggregate step on) and the tie draw, if one was needed. */
+  adjustments: z.array(AdjustmentDecision).nullable().default(null),
+  tieDraw: TieDraw.nullable().default(null),
   result: z.array(ResultRow).nullable(),
   candidates: z.array(ResultRow).nullable(),
   clarifications: z.array(ClarificationView),
@@ -470,6 +509,9 @@ export const EvalAgentState = z.object({
   bidders: z.array(BidderView),
   qualification: z.array(QualificationResultRow).nullable(),
   priceScores: PriceScores.nullable(),
+  /** Lowest evaluated price: the committee's adjustments (from the aggregate step on) and the tie draw, if one was needed. */
+  adjustments: z.array(AdjustmentDecision).nullable().default(null),
+  tieDraw: TieDraw.nullable().default(null),
   result: z.array(ResultRow).nullable(),
   candidates: z.array(ResultRow).nullable(),
   clarifications: z.array(ClarificationView),

@@ -92,6 +92,8 @@ export function drawSignatures(flow: Flow, block: SignatureBlock): void {
         const start = x + flow.width(text, size) + 2;
         flow.rule(start, x + inner, lineTop - lh + 3, 0.5);
       });
+      // The area under the label: where the field's visible signature appearance goes.
+      if (signer.field) flow.signatureBoxes.push({ field: signer.field, page: flow.pages.indexOf(flow.page), rect: [x, top - boxHeight + 4, x + inner, top - lh - 2] });
     });
     flow.y = top - boxHeight;
   }

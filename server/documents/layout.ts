@@ -34,6 +34,8 @@ export interface LineStyle {
 /** Cursor over the pages of one document. Coordinates are PDF points, origin bottom-left. */
 export class Flow {
   readonly pages: PDFPage[] = [];
+  /** Boxes of signature blocks named by their signature field (page index, rectangle [x1 y1 x2 y2]). */
+  readonly signatureBoxes: { field: string; page: number; rect: [number, number, number, number] }[] = [];
   /** Top edge of the next thing to draw. */
   y = 0;
   private current: PDFPage | undefined;

@@ -80,7 +80,8 @@ export interface TableBlock {
 export interface SignatureBlock {
   kind: "signatures";
   title?: string;
-  signers: { role: string; name?: string }[];
+  /** `field`: the name of the signature field that will sign in this box (its rectangle is recorded, see signature-boxes.ts). */
+  signers: { role: string; name?: string; field?: string }[];
   /** Boxes per row, default 2. */
   columns?: number;
   /** Add a blank 日期 line under each signature line. Default true. */

@@ -24,6 +24,7 @@ import {
 } from "pdf-lib";
 import { ANNOTATION_FLAGS, DEFAULT_BYTE_RANGE_PLACEHOLDER, SIG_FLAGS, SUBFILTER_ADOBE_PKCS7_DETACHED } from "@signpdf/utils";
 import { DocumentError } from "./errors.js";
+import type { Appearance } from "./appearance.js";
 
 /** Entries of the new signature dictionary. */
 export interface PlaceholderOptions {
@@ -35,6 +36,8 @@ export interface PlaceholderOptions {
   signingTime: Date;
   /** Bytes reserved for the CMS blob (hex doubles it in the file). */
   signatureLength: number;
+  /** A visible widget in the field's recorded box (appearance.ts makeAppearance, on the same `doc`); else invisible. */
+  appearance?: Appearance | undefined;
 }
 
 /** Annotation flag 8 (Locked): the widget cannot be deleted or moved. */
@@ -100,14 +103,14 @@ function signatureDict(opts: PlaceholderOptions): string {
   return lines.join("\n");
 }
 
-function serialize(obj: PDFObject): string {
+export function serialize(obj: PDFObject): string {
   const bytes = new Uint8Array(obj.sizeInBytes());
   obj.copyBytesInto(bytes, 0);
   return Buffer.from(bytes).toString("latin1");
 }
 
 /** Classic xref section for `entries` (object number → offset, generation). */
-function xrefTable(entries: { ref: PDFRef; offset: number }[]): string {
+export function xrefTable(entries: { ref: PDFRef; offset: number }[]): string {
   const sorted = [...entries].sort((a, b) => a.ref.objectNumber - b.ref.objectNumber);
   let out = "xref\n";
   for (let i = 0; i < sorted.length; ) {
@@ -143,18 +146,22 @@ export function appendPlaceholder(pdf: Buffer, doc: PDFDocument, opts: Placehold
   const widgetRef = alloc();
   objects.push({ ref: sigRef, body: signatureDict(opts) });
 
-  const page = doc.getPage(0);
+  const ap = opts.appearance;
+  const page = doc.getPage(ap ? ap.box.page : 0);
   const widget = ctx.obj({
     Type: "Annot",
     Subtype: "Widget",
     FT: "Sig",
-    Rect: [0, 0, 0, 0],
+    Rect: ap ? ap.box.rect : [0, 0, 0, 0],
     V: sigRef,
     T: PDFHexString.fromText(opts.fieldName),
     F: ANNOTATION_FLAGS.PRINT | LOCKED,
     P: page.ref,
+    ...(ap ? { AP: { N: ap.ref } } : {}),
   });
   objects.push({ ref: widgetRef, body: serialize(widget) });
+  // The appearance's objects (copied into the context by makeAppearance, numbered from firstObject on).
+  if (ap) for (const [ref, obj] of ctx.enumerateIndirectObjects()) if (ref.objectNumber >= ap.firstObject && ref.objectNumber < sigRef.objectNumber) objects.push({ ref, body: serialize(obj) });
 
   // Page /Annots: rewrite the array object if indirect, else the page.
   const annots = page.node.get(name("Annots"));

@@ -10,6 +10,7 @@ import { embedFonts } from "./fonts.js";
 import { COLORS, Flow } from "./layout.js";
 import type { PdfBlock, PdfDoc } from "./model.js";
 import { drawTable } from "./table.js";
+import { recordSignatureBoxes } from "./signature-boxes.js";
 
 /** Creator entry of every rendered document. */
 export const PDF_CREATOR = "电子开评标大厅 bid-hall";
@@ -100,6 +101,7 @@ export async function renderPdf(doc: PdfDoc): Promise<Uint8Array> {
   drawTitle(flow, doc.title);
   for (const block of doc.blocks) await drawBlock(flow, block);
   drawFooters(flow, doc.title, doc.footerText);
+  recordSignatureBoxes(pdf, flow.signatureBoxes);
   return pdf.save({ useObjectStreams: false });
 }
 

@@ -4,12 +4,51 @@
 // candidates, dissent, outlier reasons and clarifications. Made unsigned when
 // the report step begins; each expert then signs it (incremental), then the platform.
 import { categoryNames, type Category } from "@contracts/opening";
-import type { PriceScores, QualificationResultRow, ResultRow, Sheet } from "@contracts/evaluation";
+import type { AdjustmentDecision, PriceScores, QualificationResultRow, ResultRow, Sheet } from "@contracts/evaluation";
 import { fenToYuan } from "@contracts/money";
 import type { AppContext } from "../context";
 import { formatShanghai, renderPdf, type PdfBlock } from "../documents";
 import { loadBidders, loadSession, membersWithPicks } from "./session";
 import { sheetTotals } from "./compute";
+import { rankingViews } from "./ranking";
+
+const tieNames: Record<string, string> = { "lower-price": "投标报价低者优先", "higher-technical": "技术得分高者优先", draw: "随机抽签决定" };
+
+/** 经评审的最低投标价法: the committee's adjustments per bidder, with each member's items (yuan, from integer fen). */
+function adjustmentBlocks(s: { adjustments: string | null }, result: ResultRow[]): PdfBlock[] {
+  const adjustments = s.adjustments ? (JSON.parse(s.adjustments) as AdjustmentDecision[]) : [];
+  const sign = (fen: number) => (fen > 0 ? `+${fenToYuan(fen)}` : fenToYuan(fen));
+  return [
+    { kind: "heading", text: "四、评标价调整", level: 2 },
+    { kind: "paragraph", text: "评标价 = 投标报价 + 评标委员会调整额；各评委对每一投标人的调整合计按评分汇总规则汇总（去掉最高、最低后取算术平均），四舍五入到分。" },
+    adjustments.length
+      ? {
+          kind: "table",
+          columns: [
+            { header: "投标人", width: 0.2 },
+            { header: "投标报价（元）", width: 0.14, align: "right" },
+            { header: "调整（元）", width: 0.12, align: "right" },
+            { header: "评标价（元）", width: 0.14, align: "right" },
+            { header: "调整项及理由（席位）", width: 0.4 },
+          ],
+          rows: adjustments.map((a) => [a.companyName, fenToYuan(a.priceFen), sign(a.adjustmentFen), fenToYuan(a.evaluatedFen), a.items.length ? a.items.map((i) => `席位 ${i.seat}：${sign(i.amountFen)} 元，${i.reason}`).join("\n") + `\n${a.working}` : "无调整"]),
+        }
+      : { kind: "paragraph", text: result.length ? "评标价调整：无。" : "—" },
+  ];
+}
+
+/** The recorded tie draw (commit-reveal), when a tie needed it. */
+function tieDrawBlocks(s: { adjustments: string | null; tieSeed: string | null; tieSeedHash: string | null; result: string | null }): PdfBlock[] {
+  const { tieDraw } = rankingViews(s);
+  if (!tieDraw) return [];
+  return [
+    {
+      kind: "paragraph",
+      text: `并列随机抽签：评标开始时公布种子承诺 SHA-256 ${tieDraw.seedHash}，排序时揭示种子 ${tieDraw.seed}；抽签结果（可复算）：${tieDraw.groups.map((g) => g.order.map((id, i) => `${i + 1}. ${result(s).find((r) => r.companyId === id)?.companyName ?? id}`).join("，")).join("；")}。`,
+    },
+  ];
+}
+const result = (s: { result: string | null }) => (s.result ? (JSON.parse(s.result) as ResultRow[]) : []);
 
 const methodNames: Record<string, string> = { comprehensive: "综合评估法", "lowest-evaluated-price": "经评审的最低投标价法" };
 
@@ -153,6 +192,7 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
       });
     }
   }
+  if (t.method === "lowest-evaluated-price") blocks.push(...adjustmentBlocks(s, result));
   if (price) {
     blocks.push(
       { kind: "heading", text: "五、价格分", level: 2 },
@@ -189,13 +229,16 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
       : {
           kind: "table",
           columns: [
-            { header: "排名", width: 0.1, align: "center" },
-            { header: "投标人", width: 0.4 },
-            { header: "投标报价（元）", width: 0.25, align: "right" },
-            { header: "评标价（元）", width: 0.25, align: "right" },
+            { header: "排名", width: 0.08, align: "center" },
+            { header: "投标人", width: 0.3 },
+            { header: "投标报价（元）", width: 0.17, align: "right" },
+            { header: "调整（元）", width: 0.13, align: "right" },
+            { header: "评标价（元）", width: 0.17, align: "right" },
+            { header: "并列时", width: 0.15 },
           ],
-          rows: result.map((r) => [String(r.rank), r.companyName, fenToYuan(r.priceFen), r.total]),
+          rows: result.map((r) => [String(r.rank), r.companyName, fenToYuan(r.priceFen), r.adjustmentFen ? fenToYuan(r.adjustmentFen) : "0.00", r.total, tieNames[r.tieBreak ?? ""] ?? "—"]),
         },
+    ...tieDrawBlocks(s),
     { kind: "heading", text: "七、推荐中标候选人", level: 2 },
     {
       kind: "table",
@@ -237,7 +280,7 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
   const versions = allSubs.filter((x) => x.version > 1).length;
   blocks.push(
     { kind: "paragraph", text: `本报告由电子开评标系统生成，评委逐一电子签名后由平台电子签章。评委签名时拒绝签字且未说明理由的，视为同意评标结果。提交记录 ${allSubs.length} 份（其中更正 ${versions} 份）。生成时间：${formatShanghai(new Date())}。` },
-    { kind: "signatures", title: "评标委员会成员签字", signers: active.map(({ m }) => ({ role: `${m.kind === "owner-rep" ? "招标人代表" : "评委"}（席位 ${m.seat}）`, name: experts.get(m.id)?.name ?? "" })), columns: 3 },
+    { kind: "signatures", title: "评标委员会成员签字", signers: active.map(({ m }) => ({ role: `${m.kind === "owner-rep" ? "招标人代表" : "评委"}（席位 ${m.seat}）`, name: experts.get(m.id)?.name ?? "", field: `expert-${m.seat}` })), columns: 3 },
   );
   return renderPdf({
     title: "评标报告",

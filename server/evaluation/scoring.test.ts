@@ -1,7 +1,7 @@
 // The worked examples of the domain brief give exactly the published scores.
 import { describe, expect, it } from "vitest";
 import { Q } from "./rational";
-import { aggregateExpertScores, averageTimesOneMinusK, isOutlier, lowestPriceBase, rankLowestEvaluated, trimmedAverageDeviation } from "./scoring";
+import { aggregateExpertScores, averageTimesOneMinusK, isOutlier, lowestPriceBase, trimmedAverageDeviation } from "./scoring";
 
 const bids = (...yuan: number[]) => yuan.map((y, i) => ({ bidder: `B${i + 1}`, priceFen: y * 100 }));
 
@@ -24,15 +24,6 @@ describe("price scores (worked examples)", () => {
     const r = averageTimesOneMinusK(bids(900, 930, 950, 970, 990, 1100), "0.05");
     expect(r.base).toBe("900.60");
     expect(r.lines.map((l) => l.score)).toEqual(["99.95", "96.08", "93.42", "90.75", "88.09", "73.43"]);
-  });
-
-  it("lowest evaluated price: the lowest evaluated price wins; a tie goes to the lower bid price", () => {
-    const r = rankLowestEvaluated([
-      { bidder: "甲", evaluatedFen: 100_000, priceFen: 105_000 },
-      { bidder: "乙", evaluatedFen: 100_000, priceFen: 101_000 },
-      { bidder: "丙", evaluatedFen: 99_000, priceFen: 110_000 },
-    ]);
-    expect(r.map((x) => x.bidder)).toEqual(["丙", "乙", "甲"]);
   });
 });
 

@@ -27,6 +27,12 @@ export interface Bid {
 }
 
 const yuan = (fen: number) => Q.of(fen, 100);
+const ZERO = Q.of(0);
+/** The template's floor (priceFloorZero): an exact score below 0 counts as 0; the working says so. */
+function floorAt0(s: Q, floorZero: boolean | undefined, places: number): { s: Q; note: string } {
+  if (!floorZero || s.cmp(ZERO) >= 0) return { s, note: "" };
+  return { s: ZERO, note: `（${s.round(places)} 低于 0 分，按 0 分计）` };
+}
 const fmtYuan = (q: Q) => q.round(2);
 
 /**
@@ -59,7 +65,7 @@ export function lowestPriceBase(bids: Bid[], weight: string, places = 2): PriceS
 export function trimmedAverageDeviation(
   bids: Bid[],
   full: string,
-  opts: { below?: string; above?: string; places?: number; deviationPlaces?: number } = {},
+  opts: { below?: string; above?: string; places?: number; deviationPlaces?: number; floorZero?: boolean } = {},
 ): PriceScoreResult {
   if (bids.length === 0) throw new RangeError("no bids");
   const places = opts.places ?? 2;
@@ -74,19 +80,20 @@ export function trimmedAverageDeviation(
   return {
     method: "trimmed-average-deviation",
     formula: `基准价 = 去掉最高、最低报价后的算术平均（>3 家时，保留两位小数）；偏差率 d = |报价 − 基准价| / 基准价 × 100（%，四舍五入保留 ${dp} 位小数）；低于基准价得分 = ${full} − ${opts.below ?? "0.5"}·d，高于基准价得分 = ${full} − ${opts.above ?? "1"}·d`,
-    inputs: { full, below: opts.below ?? "0.5", above: opts.above ?? "1", deviationPlaces: dp, kept: kept.map(fmtYuan), dropped: prices.length > 3 ? [fmtYuan(prices[0]!), fmtYuan(prices[prices.length - 1]!)] : [] },
+    inputs: { full, below: opts.below ?? "0.5", above: opts.above ?? "1", deviationPlaces: dp, kept: kept.map(fmtYuan), dropped: prices.length > 3 ? [fmtYuan(prices[0]!), fmtYuan(prices[prices.length - 1]!)] : [], floorAtZero: opts.floorZero ? "是" : "否" },
     rounding: { places, mode: "half-up" },
     base: base.round(2),
     lines: bids.map((b) => {
       const p = yuan(b.priceFen);
       const d = p.sub(base).abs().div(base).mul(Q.of(100)).rounded(dp);
       const k = p.cmp(base) < 0 ? below : above;
-      const s = F.sub(k.mul(d));
+      const raw = F.sub(k.mul(d));
+      const { s, note } = floorAt0(raw, opts.floorZero, places);
       return {
         bidder: b.bidder,
         priceFen: b.priceFen,
         score: s.round(places),
-        working: `d = |${fmtYuan(p)} − ${base.round(2)}| / ${base.round(2)} × 100 = ${d.round(dp)}；${full} − ${k.round(1)} × ${d.round(dp)} = ${s.round(places)}`,
+        working: `d = |${fmtYuan(p)} − ${base.round(2)}| / ${base.round(2)} × 100 = ${d.round(dp)}；${full} − ${k.round(1)} × ${d.round(dp)} = ${raw.round(places)}${note}`,
       };
     }),
   };
@@ -100,7 +107,7 @@ export function trimmedAverageDeviation(
 export function averageTimesOneMinusK(
   bids: Bid[],
   k: string,
-  opts: { below?: string; above?: string; full?: string; places?: number } = {},
+  opts: { below?: string; above?: string; full?: string; places?: number; floorZero?: boolean } = {},
 ): PriceScoreResult {
   if (bids.length === 0) throw new RangeError("no bids");
   const places = opts.places ?? 2;
@@ -113,23 +120,17 @@ export function averageTimesOneMinusK(
   return {
     method: "average-times-one-minus-k",
     formula: `B = 有效报价平均值 × (1 − K)（≤5 家全取；6 家去最高；≥7 家去最高最低）；得分 = ${opts.full ?? "100"} − 100·n·|P − B| / B，P < B 时 n = ${opts.below ?? "0.8"}，P > B 时 n = ${opts.above ?? "1.2"}`,
-    inputs: { K: k, kept: kept.map(fmtYuan), below: opts.below ?? "0.8", above: opts.above ?? "1.2" },
+    inputs: { K: k, kept: kept.map(fmtYuan), below: opts.below ?? "0.8", above: opts.above ?? "1.2", floorAtZero: opts.floorZero ? "是" : "否" },
     rounding: { places, mode: "half-up" },
     base: B.round(2),
     lines: bids.map((b) => {
       const p = yuan(b.priceFen);
       const n = p.cmp(B) < 0 ? nBelow : nAbove;
-      const s = F.sub(Q.of(100).mul(n).mul(p.sub(B).abs()).div(B));
-      return { bidder: b.bidder, priceFen: b.priceFen, score: s.round(places), working: `${opts.full ?? "100"} − 100 × ${n.round(1)} × |${fmtYuan(p)} − ${B.round(2)}| / ${B.round(2)} = ${s.round(places)}` };
+      const raw = F.sub(Q.of(100).mul(n).mul(p.sub(B).abs()).div(B));
+      const { s, note } = floorAt0(raw, opts.floorZero, places);
+      return { bidder: b.bidder, priceFen: b.priceFen, score: s.round(places), working: `${opts.full ?? "100"} − 100 × ${n.round(1)} × |${fmtYuan(p)} − ${B.round(2)}| / ${B.round(2)} = ${raw.round(places)}${note}` };
     }),
   };
-}
-
-/** 经评审的最低投标价法: the lowest evaluated price ranks first; a tie goes to the lower bid price. */
-export function rankLowestEvaluated(rows: { bidder: string; evaluatedFen: number; priceFen: number }[]) {
-  return [...rows]
-    .sort((a, b) => a.evaluatedFen - b.evaluatedFen || a.priceFen - b.priceFen || a.bidder.localeCompare(b.bidder))
-    .map((r, i) => ({ ...r, rank: i + 1 }));
 }
 
 export interface Aggregate {

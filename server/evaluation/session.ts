@@ -16,18 +16,20 @@ import type { Db, Tx } from "../db";
 import { AppError } from "../errors";
 import { assertLotAgent } from "../opening/projects";
 import { recordDeal } from "../stats/ledger";
-import { signPdf } from "../documents";
-import { checkSheet, outliers, priceScores, qualificationResult, rankResult, sheetTotals, type Bidder } from "./compute";
+import { formatShanghai, signPdf } from "../documents";
+import { checkSheet, outliers, priceScores, qualificationResult, sheetTotals, type Bidder } from "./compute";
 import { embedExternalSignature, issueExpertCertificate, prepareExternalSignature, signatureMatches } from "./signing";
 import { makeReport } from "./report";
 import { detectConflicts, seatBackup } from "./conflicts";
 import { committeeOf } from "./committee";
+import { aggregateOutcome, sealTieSeed } from "./ranking";
+import { withSigningRecord } from "./signing-record";
 
 export const streamsOf = (id: string) => ({ public: `evaluation:${id}`, agent: `evaluation:${id}:agent`, supervisor: `evaluation:${id}:supervisor` });
 const sha256 = (b: string | Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 const STEPS_COMPREHENSIVE: EvalStep[] = ["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "aggregate", "candidates", "report", "closed"];
-const STEPS_LOWEST: EvalStep[] = ["signin", "pledge", "conflicts", "chair", "qualification", "aggregate", "candidates", "report", "closed"];
+const STEPS_LOWEST: EvalStep[] = ["signin", "pledge", "conflicts", "chair", "qualification", "adjustments", "aggregate", "candidates", "report", "closed"];
 export const stepsFor = (method: string) => (method === "comprehensive" ? STEPS_COMPREHENSIVE : STEPS_LOWEST);
 
 export type SessionRow = NonNullable<Awaited<ReturnType<Db["evalSession"]["findUnique"]>>>;
@@ -111,7 +113,8 @@ export async function blockersOf(db: Db | Tx, s: SessionRow): Promise<string[]> 
       if (!s.chairMemberId) out.push("组长未选出 / no chair elected");
       break;
     case "qualification":
-    case "scoring": {
+    case "scoring":
+    case "adjustments": {
       const subs = new Set((await liveSubs(db, s.id, s.step as SheetStep)).map((x) => x.memberId));
       const p = active.filter((x) => !subs.has(x.m.id)).map((x) => x.m.seat);
       if (p.length) out.push(`未提交席位 / not submitted: ${p.join(",")}`);
@@ -279,7 +282,7 @@ export async function submitSheet(app: AppContext, principal: Principal, input: 
   const live = await app.db.evalSubmission.findFirst({ where: { memberId: member.id, step: input.sheet.step, supersededAt: null } });
   if (live) throw new AppError("ALREADY_SUBMITTED", "This step is already submitted; a correction needs the chair and a supervisor");
   const bidders = await loadBidders(app.db, s.lotId);
-  const qualified = input.sheet.step === "scoring" && s.qualification ? new Set((JSON.parse(s.qualification) as { companyId: string; qualified: boolean }[]).filter((q) => q.qualified).map((q) => q.companyId)) : null;
+  const qualified = input.sheet.step !== "qualification" && s.qualification ? new Set((JSON.parse(s.qualification) as { companyId: string; qualified: boolean }[]).filter((q) => q.qualified).map((q) => q.companyId)) : null;
   checkSheet(t, input.sheet, bidders, qualified);
   if (input.sheet.step === "scoring") {
     const others = (await liveSubs(app.db, s.id, "scoring")).filter((x) => x.memberId !== member.id).map((x) => sheetTotals(JSON.parse(x.sheet) as { rows: { companyId: string; score: number }[] }));
@@ -372,7 +375,9 @@ export async function advance(app: AppContext, principal: Principal, input: { se
     price = priceScores(t, qualifiedBidders, await drawK(app.db, s.lotId));
     data.priceScores = JSON.stringify(price);
   }
-  if (next === "aggregate") data.result = JSON.stringify(rankResult(t, qualifiedBidders, t.method === "comprehensive" ? await sheetsOf(app.db, s.id, "scoring") : [], price));
+  // Entering the aggregate step: adjustments decided (lowest evaluated price), ranked, the tie seed revealed (ranking.ts).
+  const outcome = next === "aggregate" ? await aggregateOutcome(app, s, t, qualifiedBidders, price) : null;
+  if (outcome) Object.assign(data, outcome.data);
   if (next === "candidates") data.candidates = JSON.stringify((JSON.parse(s.result!) as unknown[]).slice(0, t.candidates));
   const actor = actorOf(principal);
   let report: Uint8Array | null = null;
@@ -389,6 +394,9 @@ export async function advance(app: AppContext, principal: Principal, input: { se
     const { count } = await tx.evalSession.updateMany({ where: { id: s.id, step: s.step, status: "running" }, data });
     if (count !== 1) throw new AppError("STEP_CONFLICT", "The step changed meanwhile");
     await appendAudit(tx, { actor, action: "evaluation.advance", target: `evaluation:${s.id}`, payload: { from: s.step, to: next, ...(data.reportSha256 ? { reportSha256: data.reportSha256 } : {}) } });
+    if (outcome) {
+      await appendAudit(tx, { actor: { kind: "system", id: "evaluation", role: "system" }, action: "evaluation.ranked", target: `evaluation:${s.id}`, payload: { adjustments: outcome.adjustments?.map((a) => ({ companyId: a.companyId, adjustmentFen: a.adjustmentFen, evaluatedFen: a.evaluatedFen })) ?? null, tieDraw: outcome.tieDraw, ranking: outcome.result.map((r) => ({ rank: r.rank, companyId: r.companyId, tieBreak: r.tieBreak })) } });
+    }
     // Entering the conflicts step: every signed-in member is checked against the bidders (conflicts.ts).
     if (next === "conflicts") detected = await detectConflicts(app, tx, s, null, actor);
     if (next === "report") {
@@ -439,7 +447,9 @@ export async function prepareSignature(app: AppContext, principal: Principal, se
   const baseSha256 = sha256(current);
   if (baseSha256 !== s.reportSha256) throw new AppError("REPORT_INVALID", "The report on disk does not match the record");
   const fieldName = `expert-${member.seat}`;
-  const { prepared, signedAttrs } = await prepareExternalSignature(current, { fieldName, name: person.name, reason: "Evaluation report signed by committee member", signedAt: new Date() });
+  const signedAt = new Date();
+  const appearance = [`${person.name}（电子签名）`, `${member.kind === "owner-rep" ? "招标人代表" : "评委"} 席位 ${member.seat}`, formatShanghai(signedAt)];
+  const { prepared, signedAttrs } = await prepareExternalSignature(current, { fieldName, name: person.name, reason: "Evaluation report signed by committee member", signedAt, appearance });
   await app.db.evalSignPrep.deleteMany({ where: { sessionId: s.id, memberId: member.id } });
   const row = await app.db.evalSignPrep.create({ data: { sessionId: s.id, memberId: member.id, baseSha256, fieldName, prepared: new Uint8Array(prepared), signedAttrs: new Uint8Array(signedAttrs), createdAt: new Date() } });
   return { prepId: row.id, toSignB64: signedAttrs.toString("base64"), fieldName, baseSha256 };
@@ -451,7 +461,8 @@ async function finishIfAllSigned(app: AppContext, sessionId: string) {
   const all = await membersWithPicks(app.db, sessionId);
   if (all.some((x) => x.m.state !== "recused" && x.m.signature === "pending")) return;
   const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
-  const current = await readFile(reportPath(app, s.id));
+  // Members who did not sign are named on an appended page (signing-record.ts) before the platform seals.
+  const current = await withSigningRecord(app, s.id, await readFile(reportPath(app, s.id)));
   const signed = await signPdf(current, app.pki.platform, { fieldName: "platform", reason: "Evaluation report sealed by the platform", name: center.name });
   const tmp = `${reportPath(app, s.id)}.${randomUUID()}.tmp`;
   await writeFile(tmp, signed);
@@ -591,7 +602,7 @@ export async function requestClarification(app: AppContext, principal: Principal
     assertLotAgent(principal, lot);
   }
   assertRunning(s);
-  assertStep(s, "qualification", "scoring", "price", "aggregate");
+  assertStep(s, "qualification", "scoring", "price", "adjustments", "aggregate");
   const bidders = await loadBidders(app.db, s.lotId);
   if (!bidders.some((b) => b.companyId === input.companyId)) throw new AppError("UNKNOWN_BIDDER", "No such bidder in this evaluation");
   const id = randomUUID();

@@ -10,6 +10,7 @@ import { SignPdf } from "@signpdf/signpdf";
 import { Signer } from "@signpdf/utils";
 import { assembleSignedData, signedAttributes, signedAttributesDer } from "../documents/cms";
 import { appendPlaceholder, loadPdf } from "../documents/placeholder";
+import { makeAppearance } from "../documents/appearance";
 import { AppError } from "../errors";
 
 const bin = (bytes: Uint8Array): string => Buffer.from(bytes).toString("binary");
@@ -27,15 +28,18 @@ class CaptureSigner extends Signer {
 }
 
 /** Adds a signature field to `pdf` with an empty (zero) signature; returns the bytes and the attributes to sign. */
-export async function prepareExternalSignature(pdf: Uint8Array, opts: { fieldName: string; name: string; reason: string; signedAt: Date; signatureLength?: number }) {
+export async function prepareExternalSignature(pdf: Uint8Array, opts: { fieldName: string; name: string; reason: string; signedAt: Date; signatureLength?: number; appearance?: string[] }) {
   const bytes = Buffer.from(pdf);
   const doc = await loadPdf(bytes);
+  // Visible in the signature block when the report recorded the field's box (name, seat, time in Asia/Shanghai).
+  const appearance = opts.appearance ? await makeAppearance(bytes, doc, opts.fieldName, opts.appearance) : undefined;
   const prepared = appendPlaceholder(bytes, doc, {
     fieldName: opts.fieldName,
     reason: opts.reason,
     name: opts.name,
     signingTime: opts.signedAt,
     signatureLength: opts.signatureLength ?? 8192,
+    appearance,
   });
   const capture = new CaptureSigner(opts.signedAt);
   const withZeros = await new SignPdf().sign(prepared, capture);

@@ -19,6 +19,7 @@ import { checkCommittee } from "../experts/rules";
 import { maskResidentId } from "../experts/identity";
 import { refreshLinks } from "./links";
 import { changed, loadBidders, streamsOf } from "./session";
+import { sealTieSeed } from "./ranking";
 
 export interface CreateInput {
   lotId: string;
@@ -90,8 +91,9 @@ export async function createEvaluation(app: AppContext, principal: Principal, in
   const mainRoom = buckets.find((b) => b.siteRole === "main")?.roomId ?? buckets[0]!.roomId;
   const id = randomUUID();
   const actor = actorOf(principal);
+  const tie = sealTieSeed(app);
   await app.db.$transaction(async (tx) => {
-    await tx.evalSession.create({ data: { id, lotId: lot.id, drawId: draw.id, template: JSON.stringify(input.template), createdBy: actor.id } });
+    await tx.evalSession.create({ data: { id, lotId: lot.id, drawId: draw.id, template: JSON.stringify(input.template), createdBy: actor.id, ...tie } });
     // A site's link is "unused" (未启用) until a device of its room is seen: no fault clock for a terminal never switched on.
     for (const [roomId, role] of sites) await tx.evalSite.create({ data: { sessionId: id, roomId, role, link: "unused", linkChangedAt: now } });
     for (const x of seats) await tx.evalMember.create({ data: { sessionId: id, pickId: x.p.id, expertId: x.p.expertId, roomId: x.bucket.roomId, seat: x.seat, state: "active" } });
@@ -112,6 +114,7 @@ export async function createEvaluation(app: AppContext, principal: Principal, in
         ownerReps: ownerReps.map((r, i) => ({ seat: seats.length + i + 1, name: r.name, residentId: maskResidentId(r.residentId) })),
         sites: [...sites.keys()],
         template: input.template,
+        tieSeedHash: tie.tieSeedHash,
       },
     });
     // What the agent confirmed (the reasons the dialog showed), on the record next to the start.

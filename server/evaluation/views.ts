@@ -30,6 +30,7 @@ import type { StreamKind } from "../live/streams";
 import { blockersOf, chairCandidates, CLOSED_SHOWN_MS, loadBidders, stepsFor } from "./session";
 import { outliers, sheetTotals } from "./compute";
 import { committeeOf, withPeople } from "./committee";
+import { rankingViews } from "./ranking";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const ID = "([A-Za-z0-9-]{1,64})";
@@ -85,7 +86,7 @@ async function gather(db: Db, presence: PresenceRegistry, sessionId: string) {
     pledged: !!m.pledgedAt,
     declared: !!m.declaredAt,
     online: online(m),
-    submitted: { qualification: live.some((x) => x.memberId === m.id && x.step === "qualification"), scoring: live.some((x) => x.memberId === m.id && x.step === "scoring") },
+    submitted: { qualification: live.some((x) => x.memberId === m.id && x.step === "qualification"), scoring: live.some((x) => x.memberId === m.id && x.step === "scoring"), adjustments: live.some((x) => x.memberId === m.id && x.step === "adjustments") },
     signature: m.signature as MemberView["signature"],
     replacesSeat: m.replacesId ? seat(m.replacesId) : null,
   }));
@@ -111,7 +112,7 @@ async function gather(db: Db, presence: PresenceRegistry, sessionId: string) {
     ? { roomId: down.roomId, roomName: rooms.get(down.roomId)?.name ?? "", kind: down.faultKind as "before-start" | "during", since: down.faultSince!.toISOString(), endsAt: down.faultEndsAt!.toISOString(), expired: down.faultEndsAt!.getTime() <= Date.now() }
     : null;
   const clarifications = clar.map((c) => ({ id: c.id, companyId: c.companyId, companyName: companyName.get(c.companyId) ?? "", question: c.question, askedAt: c.askedAt.toISOString(), answerBy: c.answerBy.toISOString(), answer: c.answer, answeredAt: iso(c.answeredAt), expiredAt: iso(c.expiredAt) }));
-  const requests = reqs.map((r) => ({ id: r.id, kind: r.kind as "pause" | "resume" | "correction", reason: r.reason, memberSeat: r.memberId ? seat(r.memberId) : null, step: (r.step as "qualification" | "scoring" | null) ?? null, state: r.state as "pending" | "approved" | "rejected", requestedAt: r.requestedAt.toISOString(), decidedAt: iso(r.decidedAt) }));
+  const requests = reqs.map((r) => ({ id: r.id, kind: r.kind as "pause" | "resume" | "correction", reason: r.reason, memberSeat: r.memberId ? seat(r.memberId) : null, step: (r.step as SheetStep | null) ?? null, state: r.state as "pending" | "approved" | "rejected", requestedAt: r.requestedAt.toISOString(), decidedAt: iso(r.decidedAt) }));
   const stepIdx = stepsFor(t.method).indexOf(s.step as EvalStep);
   const atLeast = (step: EvalStep) => stepIdx >= stepsFor(t.method).indexOf(step);
   const report = s.reportSha256
@@ -167,7 +168,7 @@ export async function buildEvalPublic(db: Db, presence: PresenceRegistry, sessio
   const steps = stepsFor(g.t.method);
   const cur = steps.indexOf(g.s.step as EvalStep);
   const active = g.members.filter((m) => m.state !== "recused");
-  const sheetStep: SheetStep | null = g.s.step === "qualification" || g.s.step === "scoring" ? g.s.step : null;
+  const sheetStep: SheetStep | null = g.s.step === "qualification" || g.s.step === "scoring" || g.s.step === "adjustments" ? g.s.step : null;
   return {
     sessionId,
     lot: lotOf(g),
@@ -203,6 +204,7 @@ async function buildAgent(db: Db, g: Gathered): Promise<EvalAgentState> {
     bidders: bidderViews(g),
     qualification: g.qual,
     priceScores: g.priceScores,
+    ...rankingViews(g.s),
     result: g.result,
     candidates: g.candidates,
     clarifications: g.clarifications,
@@ -222,7 +224,7 @@ async function buildSupervisor(db: Db, g: Gathered): Promise<EvalSupervisorState
   return {
     ...agent,
     outlierReasons: scoring.flatMap((x) => (JSON.parse(x.outlierReasons) as { companyId: string; reason: string }[]).map((o) => ({ seat: g.seat(x.memberId), name: g.name(x.memberId), companyName: g.companyName.get(o.companyId) ?? "", reason: o.reason, at: x.submittedAt.toISOString() }))),
-    corrections: g.subs.filter((x) => x.supersededAt).map((x) => ({ seat: g.seat(x.memberId), step: x.step as "qualification" | "scoring", fromVersion: x.version, reason: g.requests.find((r) => r.kind === "correction" && r.state === "approved" && r.memberSeat === g.seat(x.memberId))?.reason ?? "", at: x.supersededAt!.toISOString() })),
+    corrections: g.subs.filter((x) => x.supersededAt).map((x) => ({ seat: g.seat(x.memberId), step: x.step as SheetStep, fromVersion: x.version, reason: g.requests.find((r) => r.kind === "correction" && r.state === "approved" && r.memberSeat === g.seat(x.memberId))?.reason ?? "", at: x.supersededAt!.toISOString() })),
     conflicts: conflicts.map((c) => ({ seat: g.seat(c.memberId), name: g.members.find((m) => m.id === c.memberId) ? (g.experts.get(c.memberId) ?? null) : null, companyName: conflictPartyName(g, c.companyId), reason: c.reason, at: c.at.toISOString() })),
     log: audit.map((a) => ({ at: a.at.toISOString(), action: a.action, detail: a.actorRole })),
     sealedAt: iso(g.s.sealedAt),
@@ -246,7 +248,7 @@ async function buildExpert(db: Db, g: Gathered, memberId: string): Promise<EvalE
   const visible = (step: string) => !g.t.hideScoresUntilAllSubmitted || allSubmitted(step);
   const others = g.live
     .filter((x) => x.memberId !== memberId && visible(x.step))
-    .map((x) => ({ seat: g.seat(x.memberId), name: g.name(x.memberId), step: x.step as "qualification" | "scoring", sheet: JSON.parse(x.sheet) as Sheet }));
+    .map((x) => ({ seat: g.seat(x.memberId), name: g.name(x.memberId), step: x.step as SheetStep, sheet: JSON.parse(x.sheet) as Sheet }));
   const scoringDraft = draftOf("scoring");
   const othersTotals = g.live.filter((x) => x.step === "scoring" && x.memberId !== memberId).map((x) => sheetTotals(JSON.parse(x.sheet) as { rows: { companyId: string; score: number }[] }));
   const myOutliers = scoringDraft && scoringDraft.step === "scoring" ? outliers(sheetTotals(scoringDraft), othersTotals, g.t.outlierLimit).map((o) => ({ ...o, needsReason: true as const })) : [];
@@ -263,14 +265,15 @@ async function buildExpert(db: Db, g: Gathered, memberId: string): Promise<EvalE
     bidders: bidderViews(g),
     committee: g.memberViews,
     chairElection: g.chairElection,
-    drafts: { qualification: draftOf("qualification"), scoring: scoringDraft, clientSeq: Math.max(0, ...drafts.map((d) => d.clientSeq)) },
+    drafts: { qualification: draftOf("qualification"), scoring: scoringDraft, adjustments: draftOf("adjustments"), clientSeq: Math.max(0, ...drafts.map((d) => d.clientSeq)) },
     submissions: g.live
       .filter((x) => x.memberId === memberId)
-      .map((x) => ({ submissionId: x.id, step: x.step as "qualification" | "scoring", version: x.version, sha256: x.payloadSha256, submittedAt: x.submittedAt.toISOString(), sheet: JSON.parse(x.sheet) as Sheet, outlierReasons: JSON.parse(x.outlierReasons) as { companyId: string; reason: string }[] })),
+      .map((x) => ({ submissionId: x.id, step: x.step as SheetStep, version: x.version, sha256: x.payloadSha256, submittedAt: x.submittedAt.toISOString(), sheet: JSON.parse(x.sheet) as Sheet, outlierReasons: JSON.parse(x.outlierReasons) as { companyId: string; reason: string }[] })),
     outliers: myOutliers,
     others,
     qualification: g.qual,
     priceScores: g.priceScores,
+    ...rankingViews(g.s),
     result: g.result,
     candidates: reveal ? g.candidates : null,
     clarifications: g.clarifications,

@@ -177,3 +177,47 @@ export async function terminal(t: TestApp, code: string): Promise<TestSocket> {
   s.on("disconnect", () => clearInterval(timer));
   return s;
 }
+
+/** The lowest evaluated price template (经评审的最低投标价法): qualification, evaluated-price adjustments, ranking. */
+export const lowestTemplate: ScoringTemplateInput = {
+  method: "lowest-evaluated-price",
+  qualification: [{ key: "license", label: "营业执照及资质" }],
+  price: { kind: "none" },
+  candidates: 2,
+};
+
+export interface CommitteeMember {
+  socket: TestSocket;
+  memberId: string;
+  device: string;
+  residentId: string;
+  name: string;
+}
+
+/** Connects the terminals, signs everyone in, and runs sign-in → pledge → conflicts → chair (the first member). */
+export async function toQualification(t: TestApp, w: EvalWorld, template: ScoringTemplateInput) {
+  const picks = (await committeeTerminals(t, w)).filter((c) => c.kind === "member");
+  const members: CommitteeMember[] = [];
+  for (const p of picks) members.push({ socket: await terminal(t, p.device), memberId: "", device: p.device, residentId: p.residentId, name: p.name });
+  const { sessionId, streams } = ok(await call(w.agent, "evaluation:create", { lotId: w.lotId, drawId: w.drawId, template }));
+  for (const [i, p] of picks.entries()) {
+    await signInAt(w, members[i]!.socket, p.residentId);
+    members[i]!.memberId = ok(await call(members[i]!.socket, "evaluation:whoami", { sessionId })).memberId;
+  }
+  ok(await call(w.agent, "evaluation:advance", { sessionId, from: "signin" }));
+  for (const m of members) ok(await call(m.socket, "evaluation:pledge", { sessionId }));
+  ok(await call(w.agent, "evaluation:advance", { sessionId, from: "pledge" }));
+  for (const m of members) ok(await call(m.socket, "evaluation:declareConflicts", { sessionId, conflicts: [] }));
+  ok(await call(w.agent, "evaluation:advance", { sessionId, from: "conflicts" }));
+  for (const m of members) ok(await call(m.socket, "evaluation:voteChair", { sessionId, round: 1, candidateMemberId: members[0]!.memberId }));
+  ok(await call(members[0]!.socket, "evaluation:advance", { sessionId, from: "chair" }));
+  return { sessionId, streams, members };
+}
+
+/** Every member passes every bidder in the qualification review, and the agent moves on to the next step. */
+export async function passQualification(w: EvalWorld, sessionId: string, members: CommitteeMember[], criteria = ["license"]) {
+  const rows = w.bidders.flatMap((b) => criteria.map((criterion) => ({ companyId: b.companyId, criterion, pass: true, reason: "" })));
+  for (const [i, m] of members.entries()) ok(await call(m.socket, "evaluation:submit", { sessionId, idempotencyKey: `qual-${sessionId.slice(0, 8)}-${i}`, sheet: { step: "qualification", rows } }));
+  return ok(await call(w.agent, "evaluation:advance", { sessionId, from: "qualification" }));
+}
+

@@ -87,6 +87,7 @@ const template: EvalExpertState["template"] = {
   hideScoresUntilAllSubmitted: true,
   candidates: 3,
   tieRule: "lower-price",
+  priceFloorZero: false,
 };
 const bidders: EvalExpertState["bidders"] = [
   { companyId: "c1", companyName: "甲公司", priceFen: 80_000_000, qualified: true },
