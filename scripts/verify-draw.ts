@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { DrawConfig, DrawResult } from "@contracts/opening";
 import { loadConfig } from "../server/config";
+import { prepareDatabase } from "../server/boot";
 import { createDb } from "../server/db";
 import { verifyDraw } from "../server/opening/draws";
 import { drawRecord } from "../server/opening/queries";
@@ -30,7 +31,9 @@ async function load(args: string[]) {
   const lot = at("--lot");
   if (file) return Record.parse(JSON.parse(readFileSync(file, "utf8")));
   if (lot) {
-    const db = createDb(loadConfig().databaseUrl);
+    const config = loadConfig();
+    await prepareDatabase(config); // as every CLI: a new database is migrated, a wrong APP_SECRET refused
+    const db = createDb(config.databaseUrl);
     try {
       const row = await db.lot.findUnique({ where: { code: lot } });
       if (!row) throw new Error(`no lot with code ${lot}`);
