@@ -16,6 +16,7 @@ import { ConfigError, loadConfig } from "../server/config";
 import { createDb } from "../server/db";
 import { DEMO_PROJECT_CODE } from "../server/seed/content";
 import { seedOnStart } from "../server/seed/start";
+import { listRules, setRule } from "../server/stats/rules";
 import { startTestApp } from "./helpers/app";
 
 const exec = promisify(execFile);
@@ -194,6 +195,22 @@ describe("APP_SECRET against the database's key check value (createApp: the serv
 });
 
 describe.skipIf(!onSqlite)("DEMO", () => {
+  it("a center that set its own category rules first: the demo ledger is skipped with a line, the rest is seeded", async () => {
+    const dir = tempDir("rules");
+    copyFileSync(template, join(dir, "hall.db"));
+    const config = loadConfig({ NODE_ENV: "test", DATA_DIR: dir, LOG_LEVEL: "silent", CLIENT_DIST: join(dir, "dist") });
+    const db = createDb(config.databaseUrl);
+    try {
+      const engineering = (await listRules(db)).find((r) => r.category === "engineering")!;
+      await setRule(db, { kind: "system", id: "cli:test", role: "system" }, { ...engineering, budget: "forbidden" });
+    } finally {
+      await db.$disconnect();
+    }
+    const seeded = await seedOnStart(config);
+    expect(seeded!.message).toMatch(/: 15 devices, 120 experts, 0 deals, open tender DEMO-GC-001/);
+    expect(seeded!.skipped).toEqual([expect.stringMatching(/^demo statistics ledger skipped: the center's rules refuse it \(.*budget/)]);
+  }, 120_000);
+
   it("DEMO=off starts with no demo at all; a bad value names the variable", async () => {
     const dir = tempDir("nodemo");
     copyFileSync(template, join(dir, "hall.db"));
