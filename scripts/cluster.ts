@@ -56,7 +56,7 @@ async function primary(): Promise<void> {
   } finally {
     await db.$disconnect();
   }
-  buildClientIfMissing(cfg, "cluster");
+  await buildClientIfMissing(cfg, "cluster");
 
   let stopping = false;
   const fork = () => cluster.fork({ HALL_WORKER: "1" });

@@ -21,6 +21,8 @@ async function start() {
   const config = loadConfig();
   process.env.DATABASE_URL = config.databaseUrl;
 
+  const built = buildClientIfMissing(config, "start"); // beside the migrations and the seed
+  built.catch(() => undefined); // awaited below; a failure is reported there
   await migrateDatabase(config, (line) => console.log(`[start] ${line}`));
 
   const devicesFile = join(config.dataDir, "demo-devices.json");
@@ -31,7 +33,7 @@ async function start() {
   }
   if (!config.demo) console.log("[start] DEMO=off: no demo center, accounts or content are seeded / 未加载演示数据");
 
-  buildClientIfMissing(config, "start");
+  await built;
 
   await main();
   const host = config.host === "0.0.0.0" ? "localhost" : config.host;
