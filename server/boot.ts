@@ -63,11 +63,11 @@ function committedMigrations(config: Config): string[] {
 }
 
 /** Migrations not applied yet (all of them for a new database). */
-export async function pendingMigrations(config: Config): Promise<string[]> {
+export async function pendingMigrations(config: Config, client?: Db): Promise<string[]> {
   const all = committedMigrations(config);
   const file = sqliteFile(config.databaseUrl);
   if (file && !existsSync(file)) return all;
-  const db = createDb(config.databaseUrl, { poolSize: 1 });
+  const db = client ?? createDb(config.databaseUrl, { poolSize: 1 });
   try {
     const rows = await db
       .$queryRawUnsafe<{ name: string }[]>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)
@@ -80,13 +80,13 @@ export async function pendingMigrations(config: Config): Promise<string[]> {
   } catch (err) {
     throw unreachable(config, err);
   } finally {
-    await db.$disconnect().catch(() => undefined);
+    if (!client) await db.$disconnect().catch(() => undefined);
   }
 }
 
 /** Applies the committed migrations (`prisma migrate deploy`) when some are missing; returns those it applied. */
-export async function migrateDatabase(config: Config, say: (line: string) => void = () => undefined): Promise<string[]> {
-  const pending = await pendingMigrations(config);
+export async function migrateDatabase(config: Config, say: (line: string) => void = () => undefined, client?: Db): Promise<string[]> {
+  const pending = await pendingMigrations(config, client);
   if (!pending.length) return [];
   const file = sqliteFile(config.databaseUrl);
   if (file) {
@@ -170,9 +170,11 @@ export async function checkAppSecret(db: Db, config: Config): Promise<"ok" | "wr
 
 /** For the CLIs: migrates when needed and checks the secret (own short-lived connection). */
 export async function prepareDatabase(config: Config, say: (line: string) => void = (l) => console.error(`[db] ${l}`)): Promise<void> {
-  await migrateDatabase(config, say);
+  const file = sqliteFile(config.databaseUrl);
+  if (file && !existsSync(file)) await migrateDatabase(config, say); // a new file: nothing to connect to yet
   const db = createDb(config.databaseUrl, { poolSize: 1 });
   try {
+    await migrateDatabase(config, say, db); // one query when up to date
     await checkAppSecret(db, config);
   } finally {
     await db.$disconnect().catch(() => undefined);
