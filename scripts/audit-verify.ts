@@ -1,21 +1,15 @@
 // `npm run audit:verify`: walks the audit hash chain of the database named by
-// DATABASE_URL (default: the embedded SQLite file) and names the first bad row.
+// DATABASE_URL (default: the embedded SQLite file in DATA_DIR) and names the first bad row.
+// Like every CLI it migrates a new database first and refuses a wrong APP_SECRET (server/boot.ts).
 // Exit 0 when the chain verifies, 1 when it does not, 2 on a usage/config error.
-import { ConfigError, loadConfig } from "../server/config";
+import { loadConfig } from "../server/config";
+import { exitOnStartupError, prepareDatabase } from "../server/boot";
 import { createDb } from "../server/db";
 import { verifyAudit } from "../server/audit/chain";
 
 async function run() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfig();
+  await prepareDatabase(config);
   const db = createDb(config.databaseUrl);
   try {
     const res = await verifyAudit(db);
@@ -33,6 +27,7 @@ async function run() {
 run().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    exitOnStartupError(err);
     console.error(err);
     process.exit(2);
   },

@@ -8,14 +8,10 @@
 // then forks; a worker that dies is replaced.
 // Several machines: run this (or `npm start`) on each, behind a proxy; see README "Scale-out".
 import cluster from "node:cluster";
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
-import { ConfigError, loadConfig, type Config } from "../server/config";
-
-const require = createRequire(import.meta.url);
+import { loadConfig, type Config } from "../server/config";
+import { checkAppSecret, exitOnStartupError, migrateDatabase } from "../server/boot";
+import { buildClientIfMissing } from "./client-build";
 
 function parseWorkers(argv: string[]): number {
   const i = argv.indexOf("--workers");
@@ -32,10 +28,7 @@ function config(): Config {
   try {
     return loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
+    exitOnStartupError(err);
     throw err;
   }
 }
@@ -52,18 +45,18 @@ async function primary(): Promise<void> {
     process.exit(2);
   }
   process.env.DATABASE_URL = cfg.databaseUrl;
-  console.log(`[cluster] applying migrations to ${cfg.databaseUrl.replace(/\/\/[^@]*@/, "//***@")}`);
-  execFileSync(process.execPath, [require.resolve("prisma/build/index.js"), "migrate", "deploy"], { stdio: ["ignore", "ignore", "inherit"], env: process.env });
+  await migrateDatabase(cfg, (line) => console.log(`[cluster] ${line}`));
   const { createDb } = await import("../server/db");
   const { seedDemo } = await import("../server/seed/demo");
   const db = createDb(cfg.databaseUrl);
-  const seeded = await seedDemo(db);
-  await db.$disconnect();
-  if (seeded) console.log(`[cluster] seeded the demo center (${seeded.devices.length} devices)`);
-  if (!process.argv.includes("--no-build") && !existsSync(join(cfg.clientDist, "index.html"))) {
-    console.log("[cluster] building the client (first run)…");
-    execFileSync(process.execPath, [require.resolve("vite/bin/vite.js"), "build", "--config", "client/vite.config.ts"], { stdio: "inherit" });
+  try {
+    await checkAppSecret(db, cfg); // before anything is written
+    const seeded = cfg.demo ? await seedDemo(db) : null;
+    if (seeded) console.log(`[cluster] seeded the demo center (${seeded.devices.length} devices)`);
+  } finally {
+    await db.$disconnect();
   }
+  await buildClientIfMissing(cfg, "cluster");
 
   let stopping = false;
   const fork = () => cluster.fork({ HALL_WORKER: "1" });
@@ -88,6 +81,7 @@ async function primary(): Promise<void> {
 
 if (cluster.isPrimary) {
   primary().catch((err: unknown) => {
+    exitOnStartupError(err);
     console.error(err);
     process.exit(1);
   });

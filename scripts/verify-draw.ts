@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { DrawConfig, DrawResult } from "@contracts/opening";
 import { loadConfig } from "../server/config";
+import { prepareDatabase } from "../server/boot";
 import { createDb } from "../server/db";
 import { verifyDraw } from "../server/opening/draws";
 import { drawRecord } from "../server/opening/queries";
@@ -32,7 +33,9 @@ async function load(args: string[]) {
   const lot = at("--lot");
   if (file) return parseRecord(Record, readRecordFile(file), file, "a draw record (an opening's, from GET /api/lots/:lotId/draw-record; or an expert draw's, with \"kind\": \"expert-draw\")");
   if (lot) {
-    const db = createDb(loadConfig().databaseUrl);
+    const config = loadConfig();
+    await prepareDatabase(config); // as every CLI: a new database is migrated, a wrong APP_SECRET refused
+    const db = createDb(config.databaseUrl);
     try {
       const row = await db.lot.findUnique({ where: { code: lot } });
       if (!row) throw new Error(`no lot with code ${lot}`);

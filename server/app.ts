@@ -9,6 +9,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from "@contracts/even
 import type { Config } from "./config";
 import type { AppContext } from "./context";
 import { createDb, type Db } from "./db";
+import { checkAppSecret } from "./boot";
 import { DomainEventBus } from "./domain-events";
 import { LoginThrottle } from "./auth/throttle";
 import { PresenceRegistry } from "./devices/presence";
@@ -57,6 +58,11 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     // WAL (set by createDb) lets the CLI tools read while the server writes; wait instead of failing on a busy file.
     await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
   }
+  // Before anything is written (here or in a file): the secret must be the database's (server/boot.ts).
+  await checkAppSecret(db, config).catch(async (err: unknown) => {
+    await db.$disconnect().catch(() => undefined);
+    throw err;
+  });
 
   const server = express();
   server.disable("x-powered-by");

@@ -56,6 +56,8 @@ const EnvSchema = z.object({
   /** Folder with the platform CA and signing certificate (made on first start when missing). */
   PLATFORM_DIR: z.string().min(1).optional(),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /** on: `npm start` seeds the demo center on a new database (server/seed); off: nothing is seeded. */
+  DEMO: z.enum(["on", "off"], { message: 'must be "on" (seed the demo center on a new database) or "off" (no demo at all)' }).default("on"),
   // ── experts (专家抽取); see server/experts ──
   /**
    * Where invitations and sign-in codes go: outbox (default: kept in the database, read on the outbox page),
@@ -126,6 +128,8 @@ export interface Config {
   clientDist: string;
   platformDir: string;
   trustProxy: boolean;
+  /** DEMO: seed the demo center on a new database. */
+  demo: boolean;
   experts: ExpertsConfig;
   evaluation: { faultBeforeStartMinutes: number; faultDuringMinutes: number };
 }
@@ -194,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientDist: isAbsolute(e.CLIENT_DIST) ? e.CLIENT_DIST : resolve(e.CLIENT_DIST),
     platformDir: e.PLATFORM_DIR ? resolve(e.PLATFORM_DIR) : join(dataDir, "platform"),
     trustProxy: e.TRUST_PROXY === "true",
+    demo: e.DEMO === "on",
     experts: {
       notifier:
         e.EXPERT_NOTIFIER === "webhook"

@@ -1,6 +1,7 @@
 // The only place that listens. `npm start` runs scripts/start.ts, which
 // migrates, seeds and builds first, then imports this.
-import { ConfigError, loadConfig } from "./config";
+import { loadConfig } from "./config";
+import { exitOnStartupError } from "./boot";
 import { createApp } from "./app";
 import { createLogger } from "./logger";
 
@@ -9,14 +10,14 @@ export async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
+    exitOnStartupError(err);
     throw err;
   }
   const log = createLogger(config);
-  const app = await createApp(config, { logger: log });
+  const app = await createApp(config, { logger: log }).catch((err: unknown) => {
+    exitOnStartupError(err); // a wrong APP_SECRET, a database not migrated: one line, exit 2
+    throw err;
+  });
   await new Promise<void>((resolve, reject) => {
     app.http.once("error", reject);
     app.http.listen(config.port, config.host, resolve);

@@ -9,10 +9,9 @@
 //   demo [--experts 300]         sample tree + synthetic experts for the demo center
 //
 // Uses DATABASE_URL / DATA_DIR / APP_SECRET like the server (same secret, or the
-// encrypted ID numbers could not be read back); applies migrations if needed.
-import { execFileSync } from "node:child_process";
+// encrypted ID numbers could not be read back: a different one is refused before
+// anything is written); applies migrations if needed (server/boot.ts).
 import { createWriteStream, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { userInfo } from "node:os";
 import { extname } from "node:path";
 import { once } from "node:events";
@@ -21,7 +20,8 @@ import ExcelJS from "exceljs";
 import { SpecialtyTreeInput, type ImportPolicy, type ImportReport } from "@contracts/experts";
 import { formatShanghai } from "@contracts/time";
 import type { Actor } from "../audit/chain";
-import { ConfigError, loadConfig, sqliteFile, type Config } from "../config";
+import { exitOnStartupError, prepareDatabase } from "../boot";
+import { loadConfig } from "../config";
 import { createDb, isPostgresUrl } from "../db";
 import { SecretBox } from "../platform/secrets";
 import { fairnessReport, fairnessReportPg, periodBound } from "./fairness";
@@ -32,7 +32,6 @@ import { encodingName } from "../text-encoding";
 import { SAMPLE_TREE, ensureSampleTree, flattenTree, importSpecialties } from "./specialties";
 import { CSV_HEADER, csvLine, syntheticExperts } from "./synth";
 
-const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const opt = (name: string) => {
   const i = args.indexOf(`--${name}`);
@@ -47,26 +46,6 @@ const USAGE = `usage: npm run experts -- <command>
   fairness --from YYYY-MM-DD --to YYYY-MM-DD [--json]
   generate FILE --rows N [--seed S]
   demo [--experts 300]`;
-
-async function ensureMigrated(config: Config) {
-  if (isPostgresUrl(config.databaseUrl)) {
-    const db = createDb(config.databaseUrl, { poolSize: 1 });
-    const [row] = await db.$queryRawUnsafe<{ t: string | null }[]>(`SELECT to_regclass('"ExpertPoolState"')::text AS t`).finally(() => db.$disconnect());
-    if (row?.t) return;
-  }
-  const file = sqliteFile(config.databaseUrl);
-  const raw = file && existsSync(file) ? openRaw(config.databaseUrl) : null;
-  if (raw) {
-    const has = raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ExpertPoolState'").get();
-    raw.close();
-    if (has) return;
-  }
-  console.error("[experts] applying migrations…");
-  execFileSync(process.execPath, [require.resolve("prisma/build/index.js"), "migrate", "deploy"], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, DATABASE_URL: config.databaseUrl },
-  });
-}
 
 function progressBar(format: "csv" | "xlsx") {
   const tty = Boolean(process.stderr.isTTY);
@@ -156,7 +135,7 @@ async function run(): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  await ensureMigrated(config);
+  await prepareDatabase(config); // a new DATABASE_URL / DATA_DIR is migrated; a wrong APP_SECRET refuses here
   const box = new SecretBox(config.appSecret);
   const ids = new IdHasher(config.appSecret);
   if (command === "import") {
@@ -235,10 +214,7 @@ async function run(): Promise<number> {
 run().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
+    exitOnStartupError(err);
     console.error(err instanceof Error ? err.message : err);
     process.exit(2);
   },

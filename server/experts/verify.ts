@@ -6,6 +6,7 @@
 // Exit 0: matches; 1: does not match; 2: usage, lookup error or seed not revealed.
 import { ExpertDrawRecord } from "@contracts/experts";
 import { parseRecord, readRecordFile, recordKind } from "../record-file";
+import { prepareDatabase } from "../boot";
 import { loadConfig } from "../config";
 import { createDb } from "../db";
 import { expertDrawRecord } from "./queries";
@@ -31,7 +32,9 @@ export function isExpertDrawArgs(args: string[]): boolean {
 async function load(args: string[]): Promise<ExpertDrawRecord> {
   const file = at(args, "--file");
   if (file) return parseRecord(ExpertDrawRecord, readRecordFile(file), file, "an expert draw's record (GET /api/expert-draws/:drawId/record)");
-  const db = createDb(loadConfig().databaseUrl);
+  const config = loadConfig();
+  await prepareDatabase(config); // as every CLI: a new database is migrated, a wrong APP_SECRET refused
+  const db = createDb(config.databaseUrl);
   try {
     return await expertDrawRecord(db, at(args, "--expert-draw")!);
   } finally {

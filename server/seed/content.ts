@@ -26,6 +26,7 @@ import { importExperts } from "../experts/importer";
 import { SAMPLE_TREE, ensureSampleTree, flattenTree } from "../experts/specialties";
 import { CSV_HEADER, csvLine, syntheticExperts } from "../experts/synth";
 import { createProject } from "../opening/projects";
+import { AppError } from "../errors";
 import { importDeals } from "../stats/import";
 
 export const SEED_ACTOR: Actor = { kind: "system", id: "seed", role: "system" };
@@ -91,6 +92,8 @@ export interface DemoContent {
   experts: number;
   deals: number;
   project: ProjectView | null;
+  /** Steps left out because the demo's data does not fit the center's own, one line each. */
+  skipped: string[];
 }
 
 /** The specialty tree (no-op when a tree exists). */
@@ -101,8 +104,15 @@ async function seedSpecialties(app: AppContext): Promise<boolean> {
 }
 
 /** The pool: skipped when it holds anyone. SQLite: one importer batch (one transaction); PostgreSQL: createExpert per expert. */
-async function seedPool(app: AppContext): Promise<number> {
+async function seedPool(app: AppContext, skip: (line: string) => void): Promise<number> {
   if (await app.db.expert.findFirst({ select: { id: true } })) return 0;
+  // The center may have imported its own specialty tree before the first start: the demo experts' codes must be in it.
+  const known = new Set((await app.db.expertSpecialty.findMany({ select: { code: true } })).map((s) => s.code));
+  const unknown = [...new Set(demoPoolSpecialties())].filter((c) => !known.has(c));
+  if (unknown.length) {
+    skip(`demo expert pool skipped: the specialty tree is the center's own and lacks ${unknown.length} code(s) the demo experts use (${unknown.slice(0, 5).join(", ")}${unknown.length > 5 ? ", …" : ""}) / 专业目录为本中心自有，演示专家未导入`);
+    return 0;
+  }
   const experts = demoExperts();
   if (!app.config.databaseUrl.startsWith("file:")) {
     const admin = await principalOf(app.db, "admin");
@@ -117,7 +127,10 @@ async function seedPool(app: AppContext): Promise<number> {
       { databaseUrl: app.config.databaseUrl, box: app.box, ids: app.experts.ids },
       { file, format: "csv", policy: "all-or-nothing", actor: SEED_ACTOR, batchSize: DEMO_POOL_SIZE },
     );
-    if (!report.committed) throw new Error(`demo pool refused: ${JSON.stringify(report.errors.slice(0, 3))}`);
+    if (!report.committed) {
+      skip(`demo expert pool skipped: the center's data refuses it (${report.errors.slice(0, 3).map((e) => `line ${e.line} ${e.field}: ${e.message}`).join("; ")}) / 演示专家未导入`);
+      return 0;
+    }
     return report.imported;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -125,16 +138,32 @@ async function seedPool(app: AppContext): Promise<number> {
 }
 
 /** The ledger: the brief's half-year, skipped when any deal is recorded. One transaction (the import is all or nothing). */
-async function seedLedger(app: AppContext): Promise<number> {
+async function seedLedger(app: AppContext, skip: (line: string) => void): Promise<number> {
   if (await app.db.statsDeal.findFirst({ select: { id: true } })) return 0;
-  const res = await importDeals(app.db, SEED_ACTOR, createReadStream(DEMO_LEDGER_FILE), { fileName: "half-year-2018.csv" });
-  return res.created;
+  try {
+    const res = await importDeals(app.db, SEED_ACTOR, createReadStream(DEMO_LEDGER_FILE), { fileName: "half-year-2018.csv" });
+    return res.created;
+  } catch (err) {
+    // e.g. the center set its own category rules first: the demo deals do not fit them
+    if (!(err instanceof AppError)) throw err;
+    skip(`demo statistics ledger skipped: the center's rules refuse it (${refusal(err)}) / 演示交易统计未导入`);
+    return 0;
+  }
 }
 
+/** A domain refusal in one line: its message and first details. */
+const refusal = (err: AppError) =>
+  [err.message, ...(err.details ?? []).slice(0, 2).map((d) => `${d.path}: ${d.message}`)].join("; ");
+
 /** The open tender, created by the demo agent (one transaction with its audit row and escrow shares). */
-async function seedProject(app: AppContext, now: number): Promise<ProjectView | null> {
+async function seedProject(app: AppContext, now: number, skip: (line: string) => void): Promise<ProjectView | null> {
   if (await app.db.project.findUnique({ where: { code: DEMO_PROJECT_CODE }, select: { id: true } })) return null;
   const rooms = new Map((await app.db.room.findMany({ where: { code: { in: ["K01", "P01", "Y01"] } } })).map((r) => [r.code, r]));
+  const agent = await app.db.user.findUnique({ where: { username: "agent" }, select: { id: true } });
+  if (rooms.size < 3 || !agent) {
+    skip(`demo open tender skipped: the demo rooms K01, P01, Y01 or the agent account are not there / 演示招标项目未创建`);
+    return null;
+  }
   const deadline = demoDeadline(app, now).toISOString();
   return createProject(app, await principalOf(app.db, "agent"), {
     code: DEMO_PROJECT_CODE,
@@ -171,13 +200,19 @@ async function seedProject(app: AppContext, now: number): Promise<ProjectView | 
   });
 }
 
-/** Runs the steps in order; each is skipped when already done. The project goes last: it marks the content complete. */
+/**
+ * Runs the steps in order; each is skipped when already done, and a step whose demo data does not fit the
+ * center's own (its specialty tree, its category rules) is skipped with a line saying so: the demo never
+ * blocks a start. The project goes last: it marks the content complete.
+ */
 export async function seedDemoContent(app: AppContext, now = Date.now()): Promise<DemoContent> {
+  const skipped: string[] = [];
+  const skip = (line: string) => skipped.push(line);
   const specialties = await seedSpecialties(app);
-  const experts = await seedPool(app);
-  const deals = await seedLedger(app);
-  const project = await seedProject(app, now);
-  return { specialties, experts, deals, project };
+  const experts = await seedPool(app, skip);
+  const deals = await seedLedger(app, skip);
+  const project = await seedProject(app, now, skip);
+  return { specialties, experts, deals, project, skipped };
 }
 
 /** Whether the demo content was planned with the center (audit row written with it) and is not complete yet. */

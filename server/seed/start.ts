@@ -11,8 +11,13 @@ import { createDb } from "../db";
 import { createLogger } from "../logger";
 import { demoContentPending, seedDemo, type SeedDemoResult } from "./demo";
 
-/** Seeds what is missing; the device keys go to DATA_DIR/demo-devices.json (mode 600). Returns a line to print, or null. */
-export async function seedOnStart(config: Config): Promise<{ seeded: SeedDemoResult; message: string } | null> {
+/**
+ * Seeds what is missing; the device keys go to DATA_DIR/demo-devices.json (mode 600). Returns the lines to
+ * print (what was seeded, then one line per demo step skipped because it does not fit the center's own data),
+ * or null. DEMO=off: nothing at all.
+ */
+export async function seedOnStart(config: Config): Promise<{ seeded: SeedDemoResult; message: string; skipped: string[] } | null> {
+  if (!config.demo) return null;
   const db = createDb(config.databaseUrl);
   let pending: boolean;
   try {
@@ -36,7 +41,7 @@ export async function seedOnStart(config: Config): Promise<{ seeded: SeedDemoRes
       (seeded.devices.length ? `: ${seeded.devices.length} devices` : "") +
       (c ? `, ${c.experts} experts, ${c.deals} deals` : "") +
       (lot ? `, open tender ${lot.projectCode} (bids until ${formatShanghai(lot.bidDeadline)} Asia/Shanghai)` : "");
-    return { seeded, message };
+    return { seeded, message, skipped: c?.skipped ?? [] };
   } finally {
     await app.close();
   }

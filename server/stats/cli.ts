@@ -1,6 +1,7 @@
 // `npm run stats -- <command>`: the ledger from the command line, on the
-// database named by DATABASE_URL (default: the embedded SQLite file), like the
-// server. Use `npm run -s stats …` (or --out) when redirecting output, so npm's
+// database named by DATABASE_URL (default: the embedded SQLite file in DATA_DIR),
+// like the server; a new database is migrated first, and APP_SECRET must be the
+// database's (server/boot.ts). Use `npm run -s stats …` (or --out) when redirecting output, so npm's
 // banner does not end up in the file.
 //
 //   import FILE.csv                         all rows or none; prints created/updated/unchanged
@@ -16,7 +17,8 @@ import { userInfo } from "node:os";
 import { SingleBar } from "cli-progress";
 import { ReportBy, ReportQuery, SetCategoryRuleInput, categoryOrder } from "@contracts/stats";
 import type { Actor } from "../audit/chain";
-import { ConfigError, loadConfig } from "../config";
+import { exitOnStartupError, prepareDatabase } from "../boot";
+import { loadConfig } from "../config";
 import { createDb, type Db } from "../db";
 import { AppError } from "../errors";
 import { reportCsv, reportText } from "./format";
@@ -91,6 +93,7 @@ async function run(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  await prepareDatabase(config); // a new DATABASE_URL / DATA_DIR is migrated; a wrong APP_SECRET refuses here
   const db = createDb(config.databaseUrl);
   try {
     if (config.databaseUrl.startsWith("file:")) await db.$queryRawUnsafe("PRAGMA busy_timeout = 10000");
@@ -172,19 +175,11 @@ if (process.argv[1] && /stats[\\/]cli\.ts$/.test(process.argv[1])) {
         console.error(`${err.message}\n${USAGE}`);
         process.exit(2);
       }
-      if (err instanceof ConfigError) {
-        console.error(err.message);
-        process.exit(2);
-      }
+      exitOnStartupError(err);
       if (err instanceof AppError) {
         console.error(`${err.code}: ${err.message}`);
         for (const d of err.details ?? []) console.error(`  ${d.path}: ${d.message}`);
         process.exit(1);
-      }
-      const msg = String((err as { message?: string })?.message ?? err);
-      if (/no such table/i.test(msg)) {
-        console.error(`The database has no statistics tables yet: run \`npm run db:migrate\` (DATABASE_URL=${process.env.DATABASE_URL ?? "default"}).\n${msg}`);
-        process.exit(2);
       }
       console.error(err);
       process.exit(2);

@@ -7,12 +7,15 @@ import { chromium, type Browser } from "playwright-core";
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const haveChromium = existsSync(CHROMIUM);
 
-/** In CI a missing browser is a failure, on a developer's machine a skip with a hint. */
-export function browserSuiteEnabled(): boolean {
+/**
+ * The browser suites run everywhere: `npm test` provisions Chromium first (scripts/test-tools.ts), so a
+ * missing browser here fails the suite loudly instead of skipping it.
+ */
+export function browserSuiteEnabled(): true {
   if (haveChromium) return true;
-  if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs Debian's chromium`);
-  console.warn(`[skipped] browser tests: no Chromium at ${CHROMIUM}. Run: apt-get install -y chromium fonts-noto-cjk`);
-  return false;
+  throw new Error(
+    `Chromium not found at ${CHROMIUM}: run the tests with \`npm test\` (it installs Debian's chromium and fonts-noto-cjk, or prints the command), or set CHROMIUM_PATH`,
+  );
 }
 
 export async function launch(): Promise<Browser> {
