@@ -13,6 +13,7 @@ import { DEMO_PROJECT_CODE } from "../server/seed/content";
 import { seedOnStart } from "../server/seed/start";
 import { main } from "../server/main";
 import { buildClientIfMissing } from "./client-build";
+import { OUTBOX_PAGE_PATH } from "../server/contracts/outbox";
 
 /** The device screens the start output lists, in this order: the hall's screens, then the expert terminals. */
 const SCREEN_KINDS = ["projector", "entrance-board", "monitoring-wall"];
@@ -55,7 +56,8 @@ async function start() {
     const terminals = devices.filter((x) => x.kind === "expert-terminal");
     if (terminals.length) {
       lines.push("", "Expert terminals (专家终端: experts sign in here with their ID number and the code sent to them):");
-      for (const d of terminals) lines.push(`  ${d.code.padEnd(8)} ${d.name} (${d.room}): ${url}/expert-terminal#key=${d.key}`);
+      // /screen: the terminal's device page (sign-in, then the evaluation itself); /expert-terminal is the sign-in alone
+      for (const d of terminals) lines.push(`  ${d.code.padEnd(8)} ${d.name} (${d.room}): ${url}/screen#key=${d.key}`);
     }
   }
   if (config.demo) {
@@ -66,6 +68,8 @@ async function start() {
       "  agent                       run the opening in room K01, request an expert draw for P01 + Y01",
       "  admin                       the expert pool (120 synthetic experts), devices, 交易统计 2018-01-01 … 2018-06-30",
       "  supervisor                  the monitoring wall, draws, the audit trail",
+      `  admin / supervisor          短信发件箱 ${url}${OUTBOX_PAGE_PATH}: invitation links, sign-in codes and the demo experts' ID numbers (no SMS is sent)`,
+      "  the whole day, step by step: README.md, \"One hall day\"",
     );
   }
   console.log(lines.join("\n") + "\n");
