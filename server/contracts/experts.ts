@@ -454,3 +454,6 @@ export const FairnessReport = z.object({
   gini: z.number(),
 });
 export type FairnessReport = z.infer<typeof FairnessReport>;
+
+/** Where an expert goes, as the invitation (SMS and page) names it: the room, and its city unless the room's name says it already. */
+export const placeLabel = (roomName: string, city: string): string => (city && !roomName.includes(city) ? `${roomName}（${city}）` : roomName);
