@@ -182,6 +182,7 @@ const zh = {
       rounding: "修约",
       roundingText: "保留 {places} 位小数，四舍五入",
       inputs: "参数",
+      inputNames: { weight: "价格权重", bids: "投标报价", full: "满分", below: "低于基准的系数", above: "高于基准的系数", deviationPlaces: "偏差率小数位", kept: "参与计算的报价", dropped: "去掉的最高最低报价", K: "下浮系数 K" },
     },
     col: {
       company: "投标人",
@@ -533,6 +534,7 @@ const en: EvaluationMessages = {
       rounding: "Rounding",
       roundingText: "{places} decimals, half up",
       inputs: "Inputs",
+      inputNames: { weight: "Price weight", bids: "Bid prices", full: "Full score", below: "Factor below the base", above: "Factor above the base", deviationPlaces: "Deviation decimals", kept: "Prices counted", dropped: "Highest and lowest dropped", K: "Reduction factor K" },
     },
     col: {
       company: "Bidder",
