@@ -416,6 +416,11 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as the README wal
     await pdf.saveAs(file);
     expect(pdfsig(file)).toMatch(/Signature #1/);
     await shot(page, "18-evaluation-closed");
+    // The price score's method and inputs in Chinese (the server sends codes and names).
+    const closed = await text(page);
+    expect(closed).toContain("低价优先（财政部令第87号）");
+    expect(closed).toContain("价格权重 = 0.30");
+    expect(closed).not.toMatch(/lowest-price-base|\bweight =|\bbids =/);
     day.reportSigned = true;
     for (const tp of day.terminals) await tp.context().close();
   }, 300_000);
