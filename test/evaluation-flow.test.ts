@@ -200,7 +200,7 @@ describe("an evaluation across two sites, end to end", () => {
     // The chair's terminal lists what blocks the step — the same list as the agent's console; another member's lists nothing.
     const seatOf = (x: Seat) => supView.state!.members.find((m) => m.memberId === x.memberId)!.seat;
     const waiting = active().slice(3).map(seatOf).sort((a, b) => a - b);
-    const notSubmitted = (blockers: string[] | undefined) => blockers?.find((b) => b.includes("not submitted"))?.split("not submitted: ")[1];
+    const notSubmitted = (blockers: EvalAgentState["blockers"] | undefined) => blockers?.find((b) => b.code === "not-submitted")?.seats.join(",");
     await until(() => notSubmitted(first!.view.state?.blockers) === waiting.join(","), 5000, "blockers at the chair");
     expect(first!.view.state!.me.isChair).toBe(true);
     await untilStream<EvalAgentState>(t, `evaluation:${sessionId}:agent`, (st) => notSubmitted(st.blockers) === waiting.join(","));

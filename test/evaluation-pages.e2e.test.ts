@@ -204,7 +204,7 @@ describe.runIf(enabled)("the evaluation pages in Chromium", () => {
     const rows = w.bidders.flatMap((b) => ["license", "credit"].map((criterion) => ({ companyId: b.companyId, criterion, pass: true, reason: "" })));
     // The chair's terminal lists what blocks the step (the others' seats) and holds its advance button back.
     const blockers = terminal.locator('[data-test="chair-blockers"]');
-    await blockers.getByText("未提交席位 / not submitted: 2,3,4,5,6,7").waitFor({ timeout: 10_000 });
+    await blockers.getByText("未提交席位：2、3、4、5、6、7").waitFor({ timeout: 10_000 });
     expect(await terminal.locator('[data-test="advance"]').isDisabled()).toBe(true);
     await projector.locator('[data-test="site-progress-qualification"]').first().getByText("1/5").waitFor({ timeout: 10_000 });
     for (const [i, x] of others().entries()) ok(await call(x.socket!, "evaluation:submit", { sessionId, idempotencyKey: `qual-key-${i}`, sheet: { step: "qualification", rows } }));

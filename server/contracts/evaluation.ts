@@ -446,6 +446,13 @@ export const ReportView = z.object({
 });
 export const ChairElectionView = z.object({ round: z.number(), candidates: z.array(z.object({ memberId: Id, seat: z.number(), name: z.string().nullable() })), votes: z.number(), of: z.number(), chairMemberId: Id.nullable() });
 
+/** What keeps the current step from being left: a code and the seats concerned (the pages word it: evaluation.blocker.*). */
+export const Blocker = z.object({
+  code: z.enum(["not-signed-in", "no-pledge", "not-declared", "no-backup", "no-chair", "not-submitted", "not-signed", "not-running"]),
+  seats: z.array(z.number().int()),
+});
+export type Blocker = z.infer<typeof Blocker>;
+
 /** `evaluation:<id>:expert:<memberId>` — one expert's terminal (and the chair's, with `me.isChair`). */
 export const EvalExpertState = z.object({
   sessionId: Id,
@@ -488,7 +495,7 @@ export const EvalExpertState = z.object({
   faultClock: FaultClock.nullable(),
   sites: z.array(SiteView),
   /** The chair's terminal: why `evaluation:advance` would be refused now (empty: it may advance); always empty for other members. */
-  blockers: z.array(z.string()),
+  blockers: z.array(Blocker),
 });
 export type EvalExpertState = z.infer<typeof EvalExpertState>;
 
@@ -505,7 +512,7 @@ export const EvalAgentState = z.object({
   members: z.array(MemberView),
   chairElection: ChairElectionView.nullable(),
   /** Why `evaluation:advance` would be refused now (empty: it may advance). */
-  blockers: z.array(z.string()),
+  blockers: z.array(Blocker),
   bidders: z.array(BidderView),
   qualification: z.array(QualificationResultRow).nullable(),
   priceScores: PriceScores.nullable(),

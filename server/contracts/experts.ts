@@ -261,7 +261,10 @@ export const CommitteeView = z.object({
   experts: z.number(),
   ownerRepresentatives: z.number(),
   minimum: z.number(),
-  rule: z.string(),
+  /** Which rule sets the minimum: 招标投标法 art. 37, a negotiation/consultation group, 财政部令第87号 art. 47 (the page words it). */
+  basis: z.enum(["tender-law", "consultation", "large-procurement"]),
+  /** With basis large-procurement: the budget (fen) from which the larger committee applies. */
+  thresholdFen: z.number().optional(),
 });
 
 export const DrawCommitment = z.object({
@@ -451,3 +454,6 @@ export const FairnessReport = z.object({
   gini: z.number(),
 });
 export type FairnessReport = z.infer<typeof FairnessReport>;
+
+/** Where an expert goes, as the invitation (SMS and page) names it: the room, and its city unless the room's name says it already. */
+export const placeLabel = (roomName: string, city: string): string => (city && !roomName.includes(city) ? `${roomName}（${city}）` : roomName);

@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFile, rename, writeFile, mkdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { ScoringTemplate, type EvalStep, type Sheet, type SheetStep } from "@contracts/evaluation";
+import { ScoringTemplate, type Blocker, type EvalStep, type Sheet, type SheetStep } from "@contracts/evaluation";
 import { appendAudit, digestPayload, type Actor } from "../audit/chain";
 import { actorOf, type Principal } from "../auth/principal";
 import type { AppContext } from "../context";
@@ -83,54 +83,53 @@ export async function memberAt(app: AppContext, principal: Principal, sessionId:
 
 const liveSubs = (db: Db | Tx, sessionId: string, step: SheetStep) => db.evalSubmission.findMany({ where: { sessionId, step, supersededAt: null } });
 
-/** Why the current step may not be left yet (empty: it may). */
-export async function blockersOf(db: Db | Tx, s: SessionRow): Promise<string[]> {
+/** Why the current step may not be left yet (empty: it may): codes and seats; the pages word them (i18n). */
+export async function blockersOf(db: Db | Tx, s: SessionRow): Promise<Blocker[]> {
   const all = await membersWithPicks(db, s.id);
   const active = all.filter((x) => x.m.state !== "recused");
-  const out: string[] = [];
+  const out: Blocker[] = [];
+  const seats = (code: Blocker["code"], list: number[]) => {
+    if (list.length) out.push({ code, seats: list });
+  };
   const notSigned = active.filter((x) => x.pick.state !== "signed-in").map((x) => x.m.seat);
   switch (s.step as EvalStep) {
     case "signin":
-      if (notSigned.length) out.push(`未签到席位 / not signed in: ${notSigned.join(",")}`);
+      seats("not-signed-in", notSigned);
       break;
-    case "pledge": {
-      const p = active.filter((x) => !x.m.pledgedAt).map((x) => x.m.seat);
-      if (p.length) out.push(`未承诺席位 / no pledge: ${p.join(",")}`);
+    case "pledge":
+      seats("no-pledge", active.filter((x) => !x.m.pledgedAt).map((x) => x.m.seat));
       break;
-    }
     case "conflicts": {
-      if (notSigned.length) out.push(`未签到席位 / not signed in: ${notSigned.join(",")}`);
-      const p = active.filter((x) => !x.m.pledgedAt).map((x) => x.m.seat);
-      if (p.length) out.push(`未承诺席位 / no pledge: ${p.join(",")}`);
-      const d = active.filter((x) => !x.m.declaredAt).map((x) => x.m.seat);
-      if (d.length) out.push(`未申报回避席位 / not declared: ${d.join(",")}`);
+      seats("not-signed-in", notSigned);
+      seats("no-pledge", active.filter((x) => !x.m.pledgedAt).map((x) => x.m.seat));
+      seats("not-declared", active.filter((x) => !x.m.declaredAt).map((x) => x.m.seat));
       const recused = all.filter((x) => x.m.state === "recused");
       // A representative who withdraws is not replaced (never drawn): the committee goes on without the seat.
-      for (const r of recused) if (r.m.kind !== "owner-rep" && !all.some((x) => x.m.replacesId === r.m.id)) out.push(`席位 ${r.m.seat} 回避后无备选专家 / no backup for seat ${r.m.seat}`);
+      seats("no-backup", recused.filter((r) => r.m.kind !== "owner-rep" && !all.some((x) => x.m.replacesId === r.m.id)).map((r) => r.m.seat));
       break;
     }
     case "chair":
-      if (!s.chairMemberId) out.push("组长未选出 / no chair elected");
+      if (!s.chairMemberId) out.push({ code: "no-chair", seats: [] });
       break;
     case "qualification":
     case "scoring":
     case "adjustments": {
       const subs = new Set((await liveSubs(db, s.id, s.step as SheetStep)).map((x) => x.memberId));
-      const p = active.filter((x) => !subs.has(x.m.id)).map((x) => x.m.seat);
-      if (p.length) out.push(`未提交席位 / not submitted: ${p.join(",")}`);
+      seats("not-submitted", active.filter((x) => !subs.has(x.m.id)).map((x) => x.m.seat));
       break;
     }
-    case "report": {
-      const p = active.filter((x) => x.m.signature === "pending").map((x) => x.m.seat);
-      if (p.length) out.push(`未签字席位 / not signed: ${p.join(",")}`);
+    case "report":
+      seats("not-signed", active.filter((x) => x.m.signature === "pending").map((x) => x.m.seat));
       break;
-    }
     default:
       break;
   }
-  if (s.status !== "running") out.push(`评标状态 / status: ${s.status}`);
+  if (s.status !== "running") out.push({ code: "not-running", seats: [] });
   return out;
 }
+
+/** A blocker in the error's details and the log (English; the pages word blockers from their codes). */
+export const blockerText = (b: Blocker): string => (b.seats.length ? `${b.code}: ${b.seats.join(",")}` : b.code);
 
 // ── the terminal ──
 
@@ -352,7 +351,7 @@ export async function advance(app: AppContext, principal: Principal, input: { se
   assertRunning(s);
   assertStep(s, input.from);
   const blockers = await blockersOf(app.db, s);
-  if (blockers.length) throw new AppError("STEP_INCOMPLETE", `The step ${s.step} is not complete: ${blockers.join("; ")}`, blockers.map((b) => ({ path: "step", message: b })));
+  if (blockers.length) throw new AppError("STEP_INCOMPLETE", `The step ${s.step} is not complete: ${blockers.map(blockerText).join("; ")}`, blockers.map((b) => ({ path: "step", message: blockerText(b) })));
   const steps = stepsFor(t.method);
   const next = steps[steps.indexOf(s.step as EvalStep) + 1];
   if (!next || next === "closed") throw new AppError("STEP_CONFLICT", "The report closes the evaluation once everyone has signed");

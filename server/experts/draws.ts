@@ -25,7 +25,7 @@ import { dbProvider, type Tx } from "../db";
 import { AppError } from "../errors";
 import { newSeed, seedHash } from "../opening/draws";
 import { assertLotAgent } from "../opening/projects";
-import { exclusionNames } from "@contracts/experts";
+import { exclusionNames, placeLabel } from "@contracts/experts";
 import { checkCommittee, drawWindowOpens } from "./rules";
 import { DrawWalk, digestPacked, packIds, resumeWalk, selectInitial, unpackIds } from "./sampler";
 import { maskMobile } from "./identity";
@@ -447,7 +447,7 @@ export async function sendInvitations(app: AppContext, drawId: string, invites: 
           kind: "invitation",
           to: app.box.open(expert.mobileCipher),
           recipient: { name: expert.name, expertId: expert.id },
-          text: `【评标专家抽取】您被随机抽取为项目 ${ctx.project.code} 的评标专家，评标时间 ${formatShanghai(ctx.draw.evaluationAt)}，地点 ${room.name}（${room.city}）。请于 ${formatShanghai(pick.answerBy)} 前答复（接受或拒绝）：${link}`,
+          text: `【评标专家抽取】您被随机抽取为项目 ${ctx.project.code} 的评标专家，评标时间 ${formatShanghai(ctx.draw.evaluationAt)}，地点 ${placeLabel(room.name, room.city)}。请于 ${formatShanghai(pick.answerBy)} 前答复（接受或拒绝）：${link}`,
           drawId,
           pickId,
           projectCode: ctx.project.code,

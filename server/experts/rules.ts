@@ -18,8 +18,12 @@ export interface CommitteeCheck {
   experts: number;
   ownerRepresentatives: number;
   minimum: number;
-  rule: string;
+  /** Which rule sets the minimum (the pages word it): 招标投标法 art. 37, a negotiation/consultation group, or 财政部令第87号 art. 47. */
+  basis: CommitteeBasis;
+  /** With basis large-procurement: the budget from which it applies. */
+  thresholdFen?: number;
 }
+export type CommitteeBasis = "tender-law" | "consultation" | "large-procurement";
 
 export function checkCommittee(
   cfg: ExpertsConfig["committee"],
@@ -29,14 +33,18 @@ export function checkCommittee(
 ): CommitteeCheck {
   const size = experts + ownerRepresentatives;
   let minimum = cfg.min;
-  let rule = `at least ${cfg.min} members (招标投标法 art. 37)`;
+  let basis: CommitteeBasis = "tender-law";
+  let rule = `at least ${cfg.min} members (Tendering and Bidding Law art. 37)`;
   if (project.procedure === "competitive-negotiation" || project.procedure === "competitive-consultation") {
     minimum = cfg.minConsultation;
+    basis = "consultation";
     rule = `at least ${cfg.minConsultation} members for a negotiation or consultation group`;
   }
-  if (project.category === "procurement" && project.budgetFen !== null && project.budgetFen >= BigInt(cfg.largeProcurementFen)) {
+  const large = project.category === "procurement" && project.budgetFen !== null && project.budgetFen >= BigInt(cfg.largeProcurementFen);
+  if (large) {
     minimum = Math.max(minimum, cfg.minLargeProcurement);
-    rule = `at least ${cfg.minLargeProcurement} members: government procurement with a budget of ${cfg.largeProcurementFen / 1_000_000} 万元 or more (财政部令第87号 art. 47)`;
+    basis = "large-procurement";
+    rule = `at least ${cfg.minLargeProcurement} members: government procurement with a budget of ${cfg.largeProcurementFen / 1_000_000} ten-thousand yuan or more (MOF Order 87 art. 47)`;
   }
   const problems: { path: string; message: string }[] = [];
   if (size < minimum) problems.push({ path: "sites", message: `the committee has ${size} members; ${rule}` });
@@ -49,7 +57,20 @@ export function checkCommittee(
     });
   }
   if (problems.length) throw new AppError("COMMITTEE_RULES", `Committee rules not met: ${problems.map((p) => p.message).join("; ")}`, problems);
-  return { size, experts, ownerRepresentatives, minimum, rule };
+  return { size, experts, ownerRepresentatives, minimum, basis, ...(large ? { thresholdFen: cfg.largeProcurementFen } : {}) };
+}
+
+/**
+ * The committee as the draw row keeps it (JSON). Rows written before `basis` existed kept an English `rule`
+ * sentence instead: its basis is read back from it (the page words the rule from the basis).
+ */
+export function storedCommittee(json: string): CommitteeCheck {
+  const c = JSON.parse(json) as CommitteeCheck & { rule?: string };
+  const { rule, ...rest } = c;
+  if (rest.basis) return rest;
+  const wan = /budget of (\d+(?:\.\d+)?) 万元/.exec(rule ?? "");
+  if (wan) return { ...rest, basis: "large-procurement", thresholdFen: Math.round(Number(wan[1]) * 1_000_000) };
+  return { ...rest, basis: /negotiation or consultation/.test(rule ?? "") ? "consultation" : "tender-law" };
 }
 
 const SHANGHAI_MS = 8 * 3_600_000;

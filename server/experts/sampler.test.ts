@@ -6,7 +6,7 @@ import { DrawWalk, digestPacked, packIds, resumeWalk, selectInitial, unpackIds, 
 import { giniFromHistogram } from "./fairness";
 import { regionRange } from "./buckets";
 import { maskName, maskResidentId } from "./identity";
-import { checkCommittee, drawWindowOpens } from "./rules";
+import { checkCommittee, drawWindowOpens, storedCommittee } from "./rules";
 import { chiSquareCritical } from "./stats-test-helpers";
 
 const ids = (xs: number[]) => Uint32Array.from(xs);
@@ -125,6 +125,20 @@ describe("helpers", () => {
     expect(() => checkCommittee(cfg, gp, 5, 0)).toThrow(/at least 7/);
     expect(checkCommittee(cfg, { ...gp, budgetFen: 999_999_999n }, 5, 0).minimum).toBe(5);
     expect(checkCommittee(cfg, { ...gp, procedure: "competitive-consultation", budgetFen: null }, 3, 0).minimum).toBe(3);
+    // The basis is a code (the pages word it in the reader's language), the threshold only where it applies.
+    expect(checkCommittee(cfg, eng, 5, 0)).toMatchObject({ basis: "tender-law" });
+    expect(checkCommittee(cfg, eng, 5, 0)).not.toHaveProperty("thresholdFen");
+    expect(checkCommittee(cfg, { ...gp, procedure: "competitive-consultation", budgetFen: null }, 3, 0)).toMatchObject({ basis: "consultation" });
+    expect(checkCommittee(cfg, gp, 7, 0)).toMatchObject({ basis: "large-procurement", minimum: 7, thresholdFen: 1_000_000_000 });
+  });
+
+  it("a committee kept before the basis existed (an English rule sentence) is read back with its basis", () => {
+    const old = (rule: string) => JSON.stringify({ size: 7, experts: 7, ownerRepresentatives: 0, minimum: 7, rule });
+    expect(storedCommittee(old("at least 5 members (招标投标法 art. 37)"))).toEqual({ size: 7, experts: 7, ownerRepresentatives: 0, minimum: 7, basis: "tender-law" });
+    expect(storedCommittee(old("at least 3 members for a negotiation or consultation group")).basis).toBe("consultation");
+    expect(storedCommittee(old("at least 7 members: government procurement with a budget of 1000 万元 or more (财政部令第87号 art. 47)"))).toMatchObject({ basis: "large-procurement", thresholdFen: 1_000_000_000 });
+    const now = { size: 5, experts: 5, ownerRepresentatives: 0, minimum: 5, basis: "tender-law" };
+    expect(storedCommittee(JSON.stringify(now))).toEqual(now);
   });
 
   it("procurement draw window: two working days before, weekends skipped (Asia/Shanghai)", () => {

@@ -9,6 +9,7 @@ import { ExclusionReason } from "@contracts/experts";
 import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
 import type { StreamKind } from "../live/streams";
+import { storedCommittee } from "./rules";
 
 export async function buildBucketViews(db: Db, drawId: string): Promise<BucketView[]> {
   const buckets = await db.expertDrawBucket.findMany({
@@ -79,7 +80,7 @@ export async function buildDrawView(db: Db, drawId: string, view: "agent" | "sup
       committedAt: draw.committedAt.toISOString(),
       drawnAt: draw.drawnAt?.toISOString() ?? null,
     },
-    committee: JSON.parse(draw.committee) as DrawAgentState["committee"],
+    committee: storedCommittee(draw.committee),
     counts,
   };
   const withSeats = buckets.map((b) => {

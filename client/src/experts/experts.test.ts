@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { placeLabel } from "@contracts/experts";
 import { committeePreview, emptyDrawForm, emptySite, parsePoolShort, problemsByPath, toDrawRequest, type DrawFormModel } from "./drawForm";
 import { distributionBars, errorsByLine, fairnessSummary, importFormat, normaliseResidentId, openSeats, percentOf, refusedRows, stateTagType, tokenFromHash } from "./format";
 
@@ -107,6 +108,11 @@ describe("the server's refusals, read for the form", () => {
 });
 
 describe("helpers", () => {
+  it("the invitation's place: the room, and its city unless the room's name says it", () => {
+    expect(placeLabel("第一评标室", "演示县")).toBe("第一评标室（演示县）");
+    expect(placeLabel("异地评标室（邻市分中心）", "邻市")).toBe("异地评标室（邻市分中心）");
+    expect(placeLabel("第一评标室", "")).toBe("第一评标室");
+  });
   it("import formats, progress, row errors by line", () => {
     expect([importFormat("专家.CSV"), importFormat("pool.xlsx"), importFormat("a.txt"), importFormat("a.xls"), importFormat("x")]).toEqual(["csv", "xlsx", "csv", null, null]);
     expect([percentOf(0, 0), percentOf(50, 200), percentOf(199, 200), percentOf(300, 200)]).toEqual([0, 25, 99, 100]);

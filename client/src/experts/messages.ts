@@ -181,6 +181,11 @@ const zh = {
       poolGeneration: "专家库版本",
       committee: "评标委员会",
       committeeLine: "{size} 人（抽取专家 {experts} 人，招标人代表 {owners} 人）；规则：{rule}",
+      committeeRule: {
+        "tender-law": "不少于 {min} 人（招标投标法第三十七条）",
+        consultation: "谈判小组、磋商小组不少于 {min} 人",
+        "large-procurement": "预算金额 {wan} 万元以上的政府采购项目不少于 {min} 人（财政部令第87号第四十七条）",
+      },
       draw: "抽取（公开种子并确定名单）",
       drawn: "已抽取：通知 {notified} 人，候补 {reserve} 人",
       cancel: "取消抽取",
@@ -490,6 +495,11 @@ const en: ExpertsMessages = {
       poolGeneration: "Pool generation",
       committee: "Committee",
       committeeLine: "{size} members ({experts} drawn experts, {owners} tenderer's representatives); rule: {rule}",
+      committeeRule: {
+        "tender-law": "at least {min} members (Tendering and Bidding Law, art. 37)",
+        consultation: "at least {min} members for a negotiation or consultation group",
+        "large-procurement": "at least {min} members for government procurement with a budget of {wan} ten-thousand yuan or more (MOF Order No. 87, art. 47)",
+      },
       draw: "Draw (reveal the seed, select the committee)",
       drawn: "Drawn: {notified} invited, {reserve} backups in reserve",
       cancel: "Cancel draw",
