@@ -14,13 +14,15 @@
 // screens' deliberate second language, marked lang="en" (Chinese first, the
 // English line smaller below it: the screens are read by everyone in the hall);
 // <code>/<pre> samples of a file format; the demo's login names and password.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startTestApp, type TestApp } from "./helpers/app";
 import { browserSuiteEnabled, ensureClientBuilt, launch } from "./helpers/browser";
 import { loginInBrowser } from "./helpers/hall-browser";
+import { call } from "./helpers/app";
+import { comprehensiveTemplate, evaluationWorld, ok } from "./helpers/evaluation";
 import { roleNavItems } from "../client/src/components/roleNav";
 import { DEMO_PASSWORD, demoUsers } from "../server/seed/demo";
 
@@ -37,6 +39,7 @@ const DATA_PATTERNS: RegExp[] = [
   /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, // ids
   /\b[0-9a-f]{12,}\b/gi, // digests (shown shortened too)
   /\b[A-Z]{2,}(?:-[A-Z0-9]+)+\b/g, // project / lot codes: DEMO-GC-001, DEMO-GC-001-01
+  /\b(?=[A-Z0-9]*\d)[A-Z][A-Z0-9]{3,}(?:-[A-Z0-9]+)*\b/g, // codes with a digit: JS2026, P6POIGN-01
   /\b[A-Z]{1,3}\d{1,3}(?:-[A-Z]{1,3}\d{0,3})?\b/g, // rooms and devices: K01, P01-ET1, Y01-ET3
   /(?<![\w.])\.(?:pem|cer|crt|der|p12|pfx|p7m|zip|pdf|csv|txt|xlsx|json)\b/g, // file extensions named alone
   /-----(?:BEGIN|END) [A-Z ]+-----/g, // a PEM block's frame (the certificate field's placeholder)
@@ -124,6 +127,7 @@ describe.runIf(enabled)("zh-CN scan of every page (no English, codes, raw keys o
     t = await startTestApp({ CLIENT_DIST: dist, LIVE_TICK_MS: "1000" }, { seed: "content" });
     lotId = (await t.app.db.lot.findFirstOrThrow({ orderBy: { code: "asc" } })).id;
     browser = await launch();
+    rmSync(artifacts, { recursive: true, force: true });
     mkdirSync(artifacts, { recursive: true });
   }, 120_000);
   afterAll(async () => {
@@ -216,4 +220,30 @@ describe.runIf(enabled)("zh-CN scan of every page (no English, codes, raw keys o
     await agent.context.close();
     expect(found).toEqual([]);
   }, 120_000);
+
+  // Last: a lot of its own with decrypted bids, a drawn committee and a running evaluation (the pages that are
+  // empty in the fresh demo). Made through the domain, as evaluation-pages.e2e does: this test reads, not clicks.
+  it("a draw and a running evaluation: the agent's draw page and console, the supervisor's pages, a terminal", async () => {
+    const w = await evaluationWorld(t, [965_000_000, 972_000_050, 958_800_000]);
+    const { sessionId } = ok(await call(w.agent, "evaluation:create", { lotId: w.lotId, drawId: w.drawId, template: comprehensiveTemplate }));
+    const found: string[] = [];
+    const visit = async (username: string, paths: string[]) => {
+      const p = await loginInBrowser(browser, t.url, username);
+      for (const path of paths) {
+        await p.page.goto(`${t.url}${path}`);
+        for (const f of await scan(p.page, `${username}${path}`)) found.push(`${path}: ${f.kind} «${f.match}» in «${f.context}»`);
+      }
+      await p.context.close();
+    };
+    await visit("agent", ["/agent/experts", `/agent/experts/${w.drawId}`, "/agent/evaluations", `/agent/evaluations/${sessionId}`]);
+    await visit("supervisor", [`/supervisor/experts/${w.drawId}`, `/supervisor/evaluations/${sessionId}`, "/outbox"]);
+    const d = t.devices.find((x) => x.code === "P01-ET1")!;
+    const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+    const page = await context.newPage();
+    await page.goto(`${t.url}/screen#key=${d.key}`);
+    await page.waitForTimeout(1_500);
+    for (const f of await scan(page, "screen-P01-ET1-evaluation")) found.push(`P01-ET1: ${f.kind} «${f.match}» in «${f.context}»`);
+    await context.close();
+    expect(found).toEqual([]);
+  }, 240_000);
 });

@@ -329,6 +329,13 @@ const zh = {
       sealConfirm: "封存后本次评标终止，须重新组建评标委员会。确认封存？",
       sealedAt: "已于 {time} 封存：{reason}",
       log: "环节日志",
+      logActions: {
+        advance: "进入下一环节", chairElected: "组长当选", chairTie: "组长选举平票", changed: "评审表已更改", clarificationAnswered: "澄清已答复",
+        clarificationAsked: "发出澄清", clarificationExpired: "澄清逾期未答复", close: "评标结束", create: "发起评标", dissent: "提出不同意见",
+        noConflict: "申报无回避事由", ownerRepSignIn: "招标人代表签到", ownerRepSignInCode: "发送招标人代表签到码", pledge: "签署廉洁承诺",
+        recuse: "回避", recuseDetected: "发现回避关系", refuseSign: "拒绝签字", requestAction: "申请暂停 / 恢复 / 更正", seal: "封存评标",
+        sign: "签署评标报告", startConfirmed: "确认提前开始评标", submit: "提交评审表", voteChair: "推选组长投票", other: "其他操作",
+      },
     },
     bidder: {
       title: "评标澄清",
@@ -690,6 +697,13 @@ const en: EvaluationMessages = {
       sealConfirm: "Sealing ends this evaluation; a new committee must be formed. Seal it?",
       sealedAt: "Sealed at {time}: {reason}",
       log: "Step log",
+      logActions: {
+        advance: "Next step", chairElected: "Chair elected", chairTie: "Chair vote tied", changed: "Sheet changed", clarificationAnswered: "Clarification answered",
+        clarificationAsked: "Clarification asked", clarificationExpired: "Clarification not answered in time", close: "Evaluation closed", create: "Evaluation started", dissent: "Dissent recorded",
+        noConflict: "No conflict declared", ownerRepSignIn: "Tenderer's representative signed in", ownerRepSignInCode: "Representative's sign-in code sent", pledge: "Integrity pledge signed",
+        recuse: "Recusal", recuseDetected: "Conflict detected", refuseSign: "Refused to sign", requestAction: "Pause / resume / correction requested", seal: "Evaluation sealed",
+        sign: "Report signed", startConfirmed: "Early start confirmed", submit: "Sheet submitted", voteChair: "Chair vote", other: "Other action",
+      },
     },
     bidder: {
       title: "Evaluation clarifications",
