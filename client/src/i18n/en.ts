@@ -654,6 +654,7 @@ const en: MessageSchema = {
     withdraw: "Withdraw",
     withdrawConfirm: "Withdraw the bid? You may submit again before the deadline.",
     replacingHint: "A valid bid is on file; submitting again replaces it.",
+    mode: "How to submit",
     modeForm: "Fill in the opening summary",
     modeZip: "Use a ready ZIP",
     zipHint: "The ZIP must hold bid.json at its top (lotCode {code}); other entries are the bid documents.",
