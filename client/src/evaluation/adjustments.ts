@@ -6,7 +6,7 @@
 // into the wire's DraftSheet and Sheet.
 import type { DraftSheet, EvalExpertState, Sheet } from "@contracts/evaluation";
 import { MAX_ADJUSTMENT_FEN } from "@contracts/evaluation";
-import { parseYuan } from "@/opening/money";
+import { parseYuan } from "../opening/money";
 import { scoredBidders } from "./sheets";
 
 type Bidder = EvalExpertState["bidders"][number];
