@@ -44,7 +44,6 @@ const zh = {
   },
   seedHash: "抽签种子摘要（SHA-256，评标开始时已固定）",
   seed: "公开的抽签种子",
-  submittedOf: "评标价调整提交",
 };
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
@@ -90,7 +89,6 @@ const en: Shape<typeof zh> = {
   },
   seedHash: "Draw seed digest (SHA-256, fixed when the evaluation started)",
   seed: "Revealed draw seed",
-  submittedOf: "Adjustment sheets",
 };
 
 export const adjustMessages = { "zh-CN": zh, en } as const;
