@@ -116,6 +116,9 @@ describe("the tenderer's representative (招标人代表) on the committee", () 
     const rows = w.bidders.map((b) => ({ companyId: b.companyId, criterion: "license", pass: true, reason: "" }));
     for (const [i, s] of seats.entries()) ok(await call(s.socket, "evaluation:submit", { sessionId, idempotencyKey: `rep-q-${i}-xxxx`, sheet: { step: "qualification", rows } }));
     ok(await call(w.agent, "evaluation:advance", { sessionId, from: "qualification" }));
+    // 经评审的最低投标价法: every member, the representative too, hands in an adjustments sheet (here: none to make)
+    for (const [i, s] of seats.entries()) ok(await call(s.socket, "evaluation:submit", { sessionId, idempotencyKey: `rep-a-${i}-xxxx`, sheet: { step: "adjustments", rows: [] } }));
+    ok(await call(w.agent, "evaluation:advance", { sessionId, from: "adjustments" }));
     ok(await call(w.agent, "evaluation:advance", { sessionId, from: "aggregate" }));
     ok(await call(w.agent, "evaluation:advance", { sessionId, from: "candidates" }));
     await until(() => !!supView.state?.report, 5000, "report made");

@@ -447,10 +447,10 @@ export async function prepareSignature(app: AppContext, principal: Principal, se
   if (baseSha256 !== s.reportSha256) throw new AppError("REPORT_INVALID", "The report on disk does not match the record");
   const fieldName = `expert-${member.seat}`;
   const signedAt = new Date();
-  const appearance = [`${person.name}（电子签名）`, `${member.kind === "owner-rep" ? "招标人代表" : "评委"} 席位 ${member.seat}`, formatShanghai(signedAt)];
+  const appearance = [`${person.name}（电子签名）`, `${member.kind === "owner-rep" ? "招标人代表" : "评委"}（席位 ${member.seat}）`, formatShanghai(signedAt)];
   const { prepared, signedAttrs } = await prepareExternalSignature(current, { fieldName, name: person.name, reason: "Evaluation report signed by committee member", signedAt, appearance });
   await app.db.evalSignPrep.deleteMany({ where: { sessionId: s.id, memberId: member.id } });
-  const row = await app.db.evalSignPrep.create({ data: { sessionId: s.id, memberId: member.id, baseSha256, fieldName, prepared: new Uint8Array(prepared), signedAttrs: new Uint8Array(signedAttrs), createdAt: new Date() } });
+  const row = await app.db.evalSignPrep.create({ data: { sessionId: s.id, memberId: member.id, baseSha256, fieldName, prepared: new Uint8Array(prepared), signedAttrs: new Uint8Array(signedAttrs), createdAt: signedAt } });
   return { prepId: row.id, toSignB64: signedAttrs.toString("base64"), fieldName, baseSha256 };
 }
 
@@ -507,7 +507,8 @@ export async function signReport(app: AppContext, principal: Principal, input: {
     const { count } = await tx.evalSession.updateMany({ where: { id: s.id, reportSha256: prep.baseSha256 }, data: { reportSha256: newSha } });
     if (count !== 1) await unlink(tmp).catch(() => undefined);
     if (count !== 1) throw new AppError("SIGNATURE_STALE", "Another signature landed meanwhile: prepare again");
-    await tx.evalMember.update({ where: { id: member.id }, data: { signature: "signed", signedAt: new Date() } });
+    // The time drawn in the appearance and put in the signed attributes (prepareSignature), so the record says the same.
+    await tx.evalMember.update({ where: { id: member.id }, data: { signature: "signed", signedAt: prep.createdAt } });
     await tx.evalSignPrep.deleteMany({ where: { sessionId: s.id, memberId: member.id } });
     await appendAudit(tx, { actor: actorOf(principal), action: "evaluation.sign", target: `evaluation:${s.id}`, payload: { seat: member.seat, field: prep.fieldName, certSha256: member.certSha256, reportSha256: newSha } });
   });

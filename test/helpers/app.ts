@@ -108,9 +108,9 @@ export async function startTestApp(
 }
 
 /** Emits an event with an ack and returns the ack. */
-export function call<E extends ClientEventName>(s: TestSocket, event: E, payload: EventInput<E>): Promise<Ack<EventOutput<E>>> {
+export function call<E extends ClientEventName>(s: TestSocket, event: E, payload: EventInput<E>, timeoutMs = 5000): Promise<Ack<EventOutput<E>>> {
   // The typed map makes emitWithAck's overloads hard to satisfy generically; the contract types are enforced by the signature above.
-  return (s.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<EventOutput<E>>> }).emitWithAck(event, payload);
+  return (s.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<EventOutput<E>>> }).emitWithAck(event, payload);
 }
 
 /** Resolves when pred() holds, polling every 20 ms, or rejects after ms. */

@@ -45,6 +45,8 @@ describe("evaluation wording", () => {
     ...["technical", "business", "other"].map((g) => `evaluation.score.group.${g}`),
     ...["comprehensive", "lowest-evaluated-price"].map((m) => `evaluation.methods.${m}`),
     ...SheetStep.options.map((s) => `evaluation.screen.progress.submitted.${s}`),
+    ...["amount", "zero", "reason", "overBid", "notPositive"].map((p) => `evaluation.adjust.problem.${p}`),
+    ...["lower-price", "higher-technical", "draw"].map((b) => `evaluation.adjust.tieBreak.${b}`),
     ...["pledge", "declareConflicts", "voteChair", "submit", "dissent", "refuseSign"].map((e) => `evaluation.events.${e}`),
   ];
   it("finds the keys the pages write out", () => expect(written.size).toBeGreaterThan(150));

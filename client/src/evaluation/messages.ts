@@ -4,6 +4,7 @@
 // vue-i18n message syntax: `{name}` interpolates; avoid literal @ { } | $ in text.
 
 import { evalStepNames } from "@contracts/evaluation";
+import { adjustMessages } from "./adjustMessages";
 
 const steps = {
   // The Chinese step names are the ones the report PDF and the audit use.
@@ -81,7 +82,7 @@ const zh = {
         signedIn: "签到",
         pledged: "廉洁承诺",
         declared: "回避申报",
-        submitted: { qualification: "资格审查提交", scoring: "详细评审提交" },
+        submitted: { qualification: "资格审查提交", scoring: "详细评审提交", adjustments: "评标价调整提交" },
       },
       now: {
         signin: "专家签到中",
@@ -464,7 +465,7 @@ const en: EvaluationMessages = {
         signedIn: "Signed in",
         pledged: "Pledged",
         declared: "Declared",
-        submitted: { qualification: "Qualification sheets", scoring: "Scoring sheets" },
+        submitted: { qualification: "Qualification sheets", scoring: "Scoring sheets", adjustments: "Adjustment sheets" },
       },
       now: {
         signin: "Experts are signing in",
@@ -790,7 +791,7 @@ const en: EvaluationMessages = {
 export const evaluationMessages = { "zh-CN": zh, en } as const;
 
 /** Adds the evaluation texts to a locale's messages (errors already there win). */
-export function withEvaluation<M extends { errors: Record<string, string> }>(base: M, locale: "zh-CN" | "en"): M & { evaluation: EvaluationMessages["evaluation"] } {
+export function withEvaluation<M extends { errors: Record<string, string> }>(base: M, locale: "zh-CN" | "en"): M & { evaluation: EvaluationMessages["evaluation"] & { adjust: (typeof adjustMessages)["zh-CN"] } } {
   const add = evaluationMessages[locale];
-  return { ...base, evaluation: add.evaluation, errors: { ...add.errors, ...base.errors } };
+  return { ...base, evaluation: { ...add.evaluation, adjust: adjustMessages[locale] }, errors: { ...add.errors, ...base.errors } };
 }

@@ -13,7 +13,7 @@ import type { Terminal } from "./useTerminal";
 
 type SubmitInput = EventInput<"evaluation:submit">;
 
-export function useSheetStep(props: { term: Terminal; state: EvalExpertState }, step: "qualification" | "scoring") {
+export function useSheetStep(props: { term: Terminal; state: EvalExpertState }, step: "qualification" | "scoring" | "adjustments") {
   const { t } = useI18n();
   const submitted = computed(() => props.state.submissions.find((s) => s.step === step) ?? null);
   const editable = computed(

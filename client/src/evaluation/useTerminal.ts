@@ -158,7 +158,7 @@ export function useTerminal(socket: Ref<HallSocket | null> | (() => HallSocket |
     () => state.value?.submissions.map((x) => x.step).join(",") ?? null,
     (list) => {
       if (list === null || !who.value) return;
-      for (const step of ["qualification", "scoring"] as const) {
+      for (const step of ["qualification", "scoring", "adjustments"] as const) {
         const has = state.value!.submissions.some((x) => x.step === step);
         const g = readGen(step);
         const next = { gen: g.had && !has ? g.gen + 1 : g.gen, had: has };
@@ -168,7 +168,7 @@ export function useTerminal(socket: Ref<HallSocket | null> | (() => HallSocket |
   );
 
   /** The idempotency key of this member's submit of `step`: the same on every retry, new after a correction reopened it. */
-  function submitKey(step: "qualification" | "scoring"): string {
+  function submitKey(step: "qualification" | "scoring" | "adjustments"): string {
     return keys.get(IdempotencyKeys.scope(sessionId(), who.value?.memberId ?? "-", step, readGen(step).gen));
   }
 
