@@ -16,6 +16,7 @@ import {
   qualificationDraft,
   qualificationSheet,
   scoringCells,
+  keepTyped,
   scoringDraft,
   scoringSheet,
   scoringTotals,
@@ -114,6 +115,17 @@ describe("qualification sheet", () => {
 });
 
 describe("scoring sheet", () => {
+  it("a rebuild of the cells keeps what the expert typed over the server's older draft, and drops cells gone", () => {
+    const draft = DraftSheet.parse({ step: "scoring", rows: [{ companyId: "c1", criterion: "tech", score: 35.5 }], outlierReasons: {} });
+    const typed = scoringCells(template, bidders, draft);
+    typed[0]!.text = "30";
+    typed[1]!.text = "20.5";
+    const rebuilt = keepTyped(scoringCells(template, bidders, draft), typed);
+    expect(rebuilt.map((c) => c.text)).toEqual(["30", "20.5", "", ""]);
+    expect(keepTyped(scoringCells(template, bidders, draft), []).map((c) => c.text)).toEqual(["35.5", "", "", ""]);
+    expect(keepTyped([], typed)).toEqual([]);
+  });
+
   it("scores only bidders not disqualified, totals exactly, and refuses out-of-range scores", () => {
     const draft = DraftSheet.parse({ step: "scoring", rows: [{ companyId: "c1", criterion: "tech", score: 35.5 }], outlierReasons: { c1: "理由" } });
     const cells = scoringCells(template, bidders, draft);

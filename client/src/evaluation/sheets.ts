@@ -50,6 +50,16 @@ export function scoringCells(template: Template, bidders: readonly Bidder[], dra
   return cells;
 }
 
+/**
+ * The cells rebuilt (the scored bidders or the criteria changed, e.g. the qualification's result arrived while the
+ * expert was typing), keeping what the expert typed for a cell that is still there: it is newer than the server's
+ * draft, whose debounced update may not have gone out yet.
+ */
+export function keepTyped(fresh: ScoreCell[], typed: readonly ScoreCell[]): ScoreCell[] {
+  const mine = new Map(typed.filter((c) => c.text.trim() !== "").map((c) => [cellKey(c.companyId, c.criterion), c.text]));
+  return fresh.map((c) => ({ ...c, text: mine.get(cellKey(c.companyId, c.criterion)) ?? c.text }));
+}
+
 export const draftOutlierReasons = (draft: DraftSheet | null | undefined): Record<string, string> =>
   draft?.step === "scoring" ? { ...draft.outlierReasons } : {};
 
