@@ -21,7 +21,7 @@ let kits: BidderKit[];
 let agentToken: string;
 let agent: TestSocket;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ EVENT_RATE_PER_SECOND: "1000" }); // the walk tries every command at every state in a burst: not what the event limit is about
   ({ dir, kits } = await bidderKits(t));
   agentToken = (await t.login("agent")).token;
   agent = await t.connect({ token: agentToken });
