@@ -170,7 +170,7 @@ describe.runIf(enabled)("the experts pages in Chromium", () => {
     await count.press("Tab");
     await page.locator('[data-test="submit-draw"]').click();
     await waitText(page, "不符合评标委员会组成规则");
-    expect(await bodyText(page)).toContain("must be an odd number");
+    expect(await bodyText(page)).not.toContain("must be an odd number"); // the server's English detail stays off a zh-CN page
     expect(await t.app.db.expertDraw.count()).toBe(0);
 
     await count.fill("5");
