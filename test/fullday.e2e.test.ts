@@ -249,9 +249,16 @@ describe.runIf(enabled)("a full hall day in Chromium", () => {
     const page = day.agent.page;
     await page.goto(`${day.t.url}/agent/experts`);
     await page.locator('[data-test="new-draw"]').click();
+    // An Element Plus select: open it, click the option in the dropdown that is open now (a closing one can still be
+    // visible for a moment), and check the choice took; once more if it did not.
     const choose = async (sel: string, option: string | RegExp) => {
-      await page.locator(sel).click();
-      await page.locator(".el-select-dropdown__item:visible", { hasText: option }).first().click();
+      for (let attempt = 0; ; attempt++) {
+        await page.locator(sel).click();
+        await page.locator(".el-select__popper:visible .el-select-dropdown__item:visible", { hasText: option }).last().click();
+        await page.waitForTimeout(300);
+        const shown = (await page.locator(`${sel} .el-select__selected-item:not(.is-hidden)`).allInnerTexts()).join(" ");
+        if ((typeof option === "string" ? shown.includes(option) : option.test(shown.trim())) || attempt >= 2) return;
+      }
     };
     await choose('[data-test="project"]', day.projectCode);
     await page.locator(inputOf("evaluation-at")).fill(shanghaiMinute(new Date(Date.now() + 3 * 3_600_000)));
@@ -293,6 +300,10 @@ describe.runIf(enabled)("a full hall day in Chromium", () => {
     await page.locator(".el-select-dropdown__item:visible", { hasText: lot.code }).first().click();
     await page.locator('[data-test="pick-draw"]').getByText(/0 \/ 7/).waitFor({ timeout: 15_000 });
     await page.locator('[data-test="create-evaluation"]').click();
+    // Before its scheduled time (3 hours on) the start asks first (确认提前开始评标); the agent confirms.
+    const early = page.locator(".el-message-box:visible");
+    await early.waitFor({ timeout: 10_000 });
+    await early.getByRole("button", { name: "确认开始" }).click();
     await page.waitForURL(/\/agent\/evaluations\/[0-9a-f-]{36}$/, { timeout: 15_000 });
     day.sessionId = page.url().split("/").pop()!;
 
