@@ -61,6 +61,17 @@ import { EvaluationMethod } from "./opening";
 import { Mobile, ResidentId } from "./experts";
 
 export const EvalStep = z.enum(["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "adjustments", "aggregate", "candidates", "report", "closed"]);
+export type EvalStepName = z.infer<typeof EvalStep>;
+/** The steps of each method, in order: stated once here for the server's commands and every page. */
+const STEPS_COMPREHENSIVE: EvalStepName[] = ["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "aggregate", "candidates", "report", "closed"];
+const STEPS_LOWEST: EvalStepName[] = ["signin", "pledge", "conflicts", "chair", "qualification", "adjustments", "aggregate", "candidates", "report", "closed"];
+export const stepsFor = (method: string): EvalStepName[] => (method === "comprehensive" ? STEPS_COMPREHENSIVE : STEPS_LOWEST);
+/** The step after `step` in `method`'s order (null at the end or for a step the method does not have). */
+export const nextStepOf = (method: string, step: string): EvalStepName | null => {
+  const all = stepsFor(method);
+  const i = all.indexOf(step as EvalStepName);
+  return i >= 0 && i < all.length - 1 ? all[i + 1]! : null;
+};
 export type EvalStep = z.infer<typeof EvalStep>;
 export const evalStepNames: Record<EvalStep, string> = {
   signin: "专家签到",

@@ -28,9 +28,8 @@ import { withSigningRecord } from "./signing-record";
 export const streamsOf = (id: string) => ({ public: `evaluation:${id}`, agent: `evaluation:${id}:agent`, supervisor: `evaluation:${id}:supervisor` });
 const sha256 = (b: string | Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-const STEPS_COMPREHENSIVE: EvalStep[] = ["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "aggregate", "candidates", "report", "closed"];
-const STEPS_LOWEST: EvalStep[] = ["signin", "pledge", "conflicts", "chair", "qualification", "adjustments", "aggregate", "candidates", "report", "closed"];
-export const stepsFor = (method: string) => (method === "comprehensive" ? STEPS_COMPREHENSIVE : STEPS_LOWEST);
+import { stepsFor } from "@contracts/evaluation"; // the order of the steps per method, stated once in the contract
+export { stepsFor };
 
 export type SessionRow = NonNullable<Awaited<ReturnType<Db["evalSession"]["findUnique"]>>>;
 export type MemberRow = NonNullable<Awaited<ReturnType<Db["evalMember"]["findUnique"]>>>;

@@ -333,3 +333,17 @@ describe("scoring template form", () => {
     expect(nextKey([{ key: "c1" }, { key: "c3" }])).toBe("c2");
   });
 });
+
+describe("the steps of each method (the contract's one order, used by the server and every page)", () => {
+  it("the comprehensive method goes price → aggregate, the lowest evaluated price qualification → adjustments → aggregate", async () => {
+    const { nextStepOf, stepsFor } = await import("@contracts/evaluation");
+    expect(nextStepOf("comprehensive", "price")).toBe("aggregate");
+    expect(nextStepOf("comprehensive", "qualification")).toBe("scoring");
+    expect(nextStepOf("lowest-evaluated-price", "qualification")).toBe("adjustments");
+    expect(nextStepOf("lowest-evaluated-price", "adjustments")).toBe("aggregate");
+    expect(nextStepOf("comprehensive", "adjustments")).toBeNull();
+    expect(nextStepOf("comprehensive", "closed")).toBeNull();
+    expect(stepsFor("comprehensive")).not.toContain("adjustments");
+    expect(stepsFor("lowest-evaluated-price")).not.toContain("price");
+  });
+});
