@@ -23,7 +23,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { startTestApp, type TestApp } from "./helpers/app";
 import { browserSuiteEnabled, ensureClientBuilt, launch } from "./helpers/browser";
 import { bidderKits, passDeadline, type BidderKit } from "./helpers/opening";
-import { field, loginInBrowser, shanghaiMinute, waitText, type Person } from "./helpers/hall-browser";
+import { clickOption, field, loginInBrowser, shanghaiMinute, waitText, type Person } from "./helpers/hall-browser";
 import { DEMO_PROJECT_CODE, DEMO_TEMPLATE, demoExperts } from "../server/seed/content";
 import { verifyAudit } from "../server/audit/chain";
 
@@ -221,7 +221,7 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as the README wal
     await page.locator('[data-test="new-draw"]').click();
     const choose = async (sel: string, option: string | RegExp) => {
       await page.locator(sel).click();
-      await page.locator(".el-select-dropdown__item:visible", { hasText: option }).first().click();
+      await clickOption(page, option);
     };
     const inputOf = (name: string) => page.locator(`[data-test="${name}"] input, input[data-test="${name}"]`).first();
     const count = async (name: string, n: number) => {
@@ -294,7 +294,7 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as the README wal
     const page = day.agent.page;
     await nav(page, "评标");
     await page.locator('[data-test="pick-lot"]').click();
-    await page.locator(".el-select-dropdown__item:visible", { hasText: `${DEMO_PROJECT_CODE}-01` }).first().click();
+    await clickOption(page, `${DEMO_PROJECT_CODE}-01`);
     await page.locator('[data-test="pick-draw"]').getByText(/\/ 7/).waitFor({ timeout: 15_000 });
     await press(page, "发起评标");
     await confirmIfAsked(page); // before the scheduled time (and, without the outbox, before anyone accepted) it asks first

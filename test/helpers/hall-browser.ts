@@ -38,10 +38,26 @@ export async function typeDate(scope: Page | Locator, label: string, value: stri
   await input.press("Enter");
 }
 
+/**
+ * Clicks an option of the ElSelect dropdown that is open now. A dropdown that is closing still matches `:visible` for
+ * a moment (and never becomes clickable), so each matching option is tried briefly, the newest first, until one takes.
+ */
+export async function clickOption(page: Page, option: string | RegExp, timeout = 15_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const items = page.locator(".el-select-dropdown__item:visible", { hasText: option });
+    for (let i = (await items.count()) - 1; i >= 0; i--) {
+      if (await items.nth(i).click({ timeout: 1_000 }).then(() => true, () => false)) return;
+    }
+    if (Date.now() > deadline) throw new Error(`no open dropdown offers ${String(option)}`);
+    await page.waitForTimeout(200);
+  }
+}
+
 /** Picks an option of an ElSelect by its label text. */
 export async function pick(page: Page, scope: Page | Locator, label: string, option: string): Promise<void> {
   await field(scope, label, ".el-select").click();
-  await page.locator(".el-select-dropdown__item:visible", { hasText: option }).first().click();
+  await clickOption(page, option);
 }
 
 /** "YYYY-MM-DD HH:mm" in Asia/Shanghai for a Date. */
