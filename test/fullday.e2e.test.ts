@@ -29,7 +29,7 @@ import { RecordingNotifier } from "../server/experts/notifier";
 import type { SynthExpert } from "../server/experts/synth";
 import { browserSuiteEnabled, ensureClientBuilt, launch } from "./helpers/browser";
 import { bidderKits, passDeadline, type BidderKit } from "./helpers/opening";
-import { field, loginInBrowser, pick, shanghaiMinute, typeDate, waitText, type Person } from "./helpers/hall-browser";
+import { clickOption, field, loginInBrowser, pick, shanghaiMinute, typeDate, waitText, type Person } from "./helpers/hall-browser";
 import { verifyAudit } from "../server/audit/chain";
 
 const enabled = browserSuiteEnabled();
@@ -249,16 +249,9 @@ describe.runIf(enabled)("a full hall day in Chromium", () => {
     const page = day.agent.page;
     await page.goto(`${day.t.url}/agent/experts`);
     await page.locator('[data-test="new-draw"]').click();
-    // An Element Plus select: open it, click the option in the dropdown that is open now (a closing one can still be
-    // visible for a moment), and check the choice took; once more if it did not.
     const choose = async (sel: string, option: string | RegExp) => {
-      for (let attempt = 0; ; attempt++) {
-        await page.locator(sel).click();
-        await page.locator(".el-select__popper:visible .el-select-dropdown__item:visible", { hasText: option }).last().click();
-        await page.waitForTimeout(300);
-        const shown = (await page.locator(`${sel} .el-select__selected-item:not(.is-hidden)`).allInnerTexts()).join(" ");
-        if ((typeof option === "string" ? shown.includes(option) : option.test(shown.trim())) || attempt >= 2) return;
-      }
+      await page.locator(sel).click();
+      await clickOption(page, option);
     };
     await choose('[data-test="project"]', day.projectCode);
     await page.locator(inputOf("evaluation-at")).fill(shanghaiMinute(new Date(Date.now() + 3 * 3_600_000)));
