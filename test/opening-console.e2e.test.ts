@@ -103,9 +103,10 @@ describe.runIf(enabled)("the opening console and the bidder's page in Chromium",
     };
     await confirm("开始开标");
     await expect.poll(() => t.app.db.openingSession.count({ where: { lotId } }), { timeout: 10_000 }).toBe(1);
-    expect(await button("开始开标").isDisabled()).toBe(true);
+    // The database row is written before the live stream reaches the page: wait for the page.
+    await expect.poll(() => button("开始开标").isDisabled(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => hintOf("startDecryption"), { timeout: 15_000 }).toBe("当前环节不允许此操作");
     expect(await button("开始解密").isDisabled()).toBe(true);
-    expect(await hintOf("startDecryption")).toBe("当前环节不允许此操作");
 
     for (const s of sockets) expect((await call(s, "opening:signIn", { lotId, mode: "online" })).ok).toBe(true);
     await confirm("公布投标人");
@@ -129,7 +130,7 @@ describe.runIf(enabled)("the opening console and the bidder's page in Chromium",
     await box.getByRole("button", { name: "确定执行" }).click();
     await expect.poll(async () => (await t.app.db.openingSession.findUniqueOrThrow({ where: { lotId } })).stage, { timeout: 10_000 }).toBe("announcing");
     await waitText(page, /解密已于北京时间 .* 由招标代理提前结束/);
-    expect(await button("发起结果确认").isEnabled()).toBe(true);
+    await expect.poll(() => button("发起结果确认").isEnabled(), { timeout: 15_000 }).toBe(true);
     await page.screenshot({ path: join(artifacts, "console-announcing.png"), fullPage: true });
     expect(notFound).toEqual([]);
   }, 120_000);
