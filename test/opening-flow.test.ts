@@ -152,6 +152,12 @@ describe("a full opening", () => {
     expect((await call(agent.socket, "opening:endDecryption", { lotId })).ok).toBe(true);
     await until(() => screen!.state?.stage === "announcing" && screen!.state.announcements.length === 3, 3000, "announcement cards");
     expect(screen.state!.announcements.map((a) => a.summary.priceFen).sort()).toEqual([958_800_000, 965_000_000, 972_000_050]);
+    // The escrow use is on the card: by whom and when; the fault and its reason on the bidder row.
+    const escrowCard = screen.state!.announcements.find((a) => a.summary.priceFen === 958_800_000)!;
+    expect(escrowCard.escrowOpened?.supervisors).toEqual(["监督 赵刚", "监督 孙丽"]);
+    expect(screen.state!.announcements.filter((a) => a.escrowOpened !== null)).toHaveLength(1);
+    const row3 = screen.state!.bidders.find((b) => b.bidId === bid3.id)!;
+    expect(row3).toMatchObject({ bidStatus: "decrypted", platformFault: { reason: "签章服务故障" }, escrowOpened: { supervisors: ["监督 赵刚", "监督 孙丽"] } });
 
     // The draw: committed hash first, the seed revealed at the draw, the result follows.
     expect((await call(agent.socket, "opening:startDraw", { lotId })).ok).toBe(true);
@@ -207,6 +213,9 @@ describe("a full opening", () => {
     for (const s of ["开标记录表", "华建集团有限公司", "江南路桥工程有限公司", "远洋建设股份有限公司", "9650000.00", "9720000.50", "9588000.00", "唱标金额"]) {
       expect(text).toContain(s);
     }
+    // The escrow use and the platform fault with its reason are printed (pdftotext may wrap table cells: spaces out).
+    const flat = text.replace(/\s+/g, "");
+    for (const s of ["由监督人托管密钥解密", "监督赵刚、监督孙丽", "签章服务故障", "平台原因解密失败及托管解密记录"]) expect(flat).toContain(s);
     const store = await createNssTrustStore([t.app.ctx.pki.ca.certPem]);
     try {
       const report = await verifyPdfSignatures(file, { nssDir: store.nssDir });

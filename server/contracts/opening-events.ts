@@ -7,6 +7,7 @@ import {
   ConfirmInput,
   DrawResult,
   EscrowShareInput,
+  IssueSupplementInput,
   LotRef,
   MarkPlatformFaultInput,
   ObjectionInput,
@@ -94,6 +95,12 @@ function build() {
       output: z.object({ bidId: z.string(), status: z.literal("failed-platform") }),
       audience: agent,
       summary: "Record that a bid failed to decrypt through the platform's fault",
+    }),
+    "opening:issueSupplement": ev({
+      input: IssueSupplementInput,
+      output: z.object({ lotId: z.string(), seq: z.number(), sha256: z.string() }),
+      audience: agent,
+      summary: "Issue a supplement (补充记录) on a closed opening's record: its own signed PDF, listed beside the original",
     }),
     "opening:submitEscrowShare": ev({
       input: EscrowShareInput,

@@ -130,6 +130,15 @@ export const openingRoutes = {
     summary: "The signed opening record (开标记录表), PDF",
     produces: "pdf",
   }),
+  openingSupplement: route({
+    method: "GET",
+    path: "/api/lots/:lotId/opening-supplements/:seq.pdf",
+    input: z.object({ lotId: Id, seq: z.coerce.number().int().min(1).max(10000) }),
+    output: z.unknown(),
+    audience: ["admin", "agent", "bidder", "supervisor"],
+    summary: "A supplement (补充记录) to the signed opening record, PDF",
+    produces: "pdf",
+  }),
   platformCertificate: route({
     method: "GET",
     path: "/api/platform/certificate",

@@ -207,6 +207,8 @@ export const Receipt = z.object({
   sizeBytes: z.number(),
   receivedAt: IsoTime,
   replaces: Id.nullable(),
+  /** Whether the envelope is also sealed to the lot's escrow certificate (so two supervisors could open it after a platform fault). */
+  escrowRecipient: z.boolean().optional(),
 });
 export type Receipt = z.infer<typeof Receipt>;
 export const SignedReceipt = z.object({
@@ -270,6 +272,13 @@ export const DrawResult = z.discriminatedUnion("kind", [
 ]);
 export type DrawResult = z.infer<typeof DrawResult>;
 
+export const EscrowOpened = z.object({ at: IsoTime, supervisors: z.array(z.string()) });
+
+/** A supplement (补充记录) issued on a closed opening's record: its own signed PDF, listed beside the original. */
+export const OpeningSupplementView = z.object({ seq: z.number().int(), reason: z.string(), text: z.string(), issuedBy: z.string(), issuedAt: IsoTime, sha256: z.string() });
+export type OpeningSupplementView = z.infer<typeof OpeningSupplementView>;
+export const IssueSupplementInput = z.object({ lotId: Id, reason: z.string().trim().min(2).max(500), text: z.string().trim().min(2).max(4000) });
+
 export const BidderRow = z.object({
   companyId: Id,
   /** The live bid's id (as on the bidder's receipt). */
@@ -279,6 +288,14 @@ export const BidderRow = z.object({
   bidStatus: BidStatus,
   confirmation: z.enum(["confirm", "object", "timeout"]).nullable(),
   picked: z.boolean(),
+  /** Sealed also to the lot's escrow certificate (recorded at submission). */
+  escrowRecipient: z.boolean(),
+  /** The agent's record of a platform fault, with its reason. */
+  platformFault: z.object({ reason: z.string(), at: IsoTime }).nullable(),
+  /** Opened from escrow: when, and the supervisors whose shares opened it. */
+  escrowOpened: EscrowOpened.nullable(),
+  /** What the rule (server/opening/escrow-rules.ts) allows now: the agent may record a platform fault; supervisors may hand in shares. */
+  may: z.object({ markFault: z.boolean(), handInShare: z.boolean() }),
 });
 
 /** State of the public `opening:<lotId>` stream (projector, wall, every participant). */
@@ -301,7 +318,7 @@ export const OpeningPublicState = z.object({
   /** The bidder list, published by the agent (empty before). */
   bidders: z.array(BidderRow),
   /** 唱标 cards: each decrypted bid's summary, in announcement order. */
-  announcements: z.array(z.object({ order: z.number(), companyName: z.string(), summary: BidSummary })),
+  announcements: z.array(z.object({ order: z.number(), companyName: z.string(), summary: BidSummary, escrowOpened: EscrowOpened.nullable() })),
   draw: z
     .object({
       config: DrawConfig,
@@ -316,6 +333,8 @@ export const OpeningPublicState = z.object({
   ),
   closedAt: IsoTime.nullable(),
   recordSha256: z.string().nullable(),
+  /** Supplements issued on the record after it was signed, in order. */
+  supplements: z.array(OpeningSupplementView),
 });
 export type OpeningPublicState = z.infer<typeof OpeningPublicState>;
 

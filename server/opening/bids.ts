@@ -75,6 +75,13 @@ export async function submitBid(app: AppContext, principal: Principal, lotId: st
     if (!addressed) {
       throw new AppError("ENVELOPE_NOT_FOR_RECIPIENT", "The envelope is not addressed to any certificate registered for your company");
     }
+    // Recorded now, so a platform fault or an escrow hand-in for a bid escrow could never open is refused at once.
+    let escrowRecipient = true;
+    try {
+      findRecipient(env, lot.escrowCertPem);
+    } catch {
+      escrowRecipient = false;
+    }
     const receivedAt = new Date();
     assertAccepting(await loadLot(app.db, lotId), receivedAt); // the deadline counts at the end of the upload
     await rename(tmp, final);
@@ -96,6 +103,7 @@ export async function submitBid(app: AppContext, principal: Principal, lotId: st
           sizeBytes: size,
           receivedAt: receivedAt.toISOString(),
           replaces: previous?.id ?? null,
+          escrowRecipient,
         },
         app.pki.platform,
       );
@@ -111,6 +119,7 @@ export async function submitBid(app: AppContext, principal: Principal, lotId: st
           submittedAt: receivedAt,
           receipt: s.receiptJson,
           signature: s.signature,
+          escrowRecipient,
         },
       });
       await appendAudit(tx, { actor: actorOf(principal), action: previous ? "bid.replace" : "bid.submit", target: `lot:${lotId}`, payload: { bidId, sha256, size } });

@@ -11,14 +11,14 @@ import { actorOf, type Principal } from "../auth/principal";
 import type { AppContext } from "../context";
 import { AppError, storedError } from "../errors";
 import { asBidder } from "./bids";
-import { decodeShare, rebuildEscrowKey } from "./escrow";
+import { escrowRefusal } from "./escrow-rules";
 import { assertLotAgent } from "./projects";
 import { assertAllowed, decryptingNow, loadFacts, windowOver } from "./allowed";
 import { loadSession } from "./session";
-import { checkBidZip, decryptToFile, findRecipient, inspectEnvelope, isSealingError, unwrapKey } from "./sealing";
+import { checkBidZip, decryptToFile, inspectEnvelope, isSealingError } from "./sealing";
 
-type Session = Awaited<ReturnType<typeof loadSession>>;
-type BidRow = NonNullable<Awaited<ReturnType<AppContext["db"]["bid"]["findFirst"]>>>;
+export type Session = Awaited<ReturnType<typeof loadSession>>;
+export type BidRow = NonNullable<Awaited<ReturnType<AppContext["db"]["bid"]["findFirst"]>>>;
 
 /**
  * Decrypts one bid with a content key; on success records its summary. Throws typed errors; stores nothing on failure but the try.
@@ -27,13 +27,16 @@ type BidRow = NonNullable<Awaited<ReturnType<AppContext["db"]["bid"]["findFirst"
  */
 const inFlight = decryptingNow;
 
-async function openBid(app: AppContext, s: Session, bid: BidRow, key: Buffer, actor: Principal | null, how: "bidder" | "escrow"): Promise<BidSummary> {
+/** Who opened the bid: its bidder with its own key, or escrow with the supervisors whose shares rebuilt the escrow key. */
+export type Opener = { how: "bidder"; actor: Principal } | { how: "escrow"; supervisors: string[] };
+
+export async function openBid(app: AppContext, s: Session, bid: BidRow, key: Buffer, opener: Opener): Promise<BidSummary> {
   if (inFlight.has(bid.id)) throw new AppError("DECRYPTION_IN_PROGRESS", "This bid is being decrypted right now; wait for the answer");
   inFlight.add(bid.id);
   try {
     await acquireSlot();
     try {
-      return await openBidOnce(app, s, bid, key, actor, how);
+      return await openBidOnce(app, s, bid, key, opener);
     } finally {
       releaseSlot();
     }
@@ -65,7 +68,7 @@ function releaseSlot(): void {
   else running--;
 }
 
-async function openBidOnce(app: AppContext, s: Session, bid: BidRow, key: Buffer, actor: Principal | null, how: "bidder" | "escrow"): Promise<BidSummary> {
+async function openBidOnce(app: AppContext, s: Session, bid: BidRow, key: Buffer, opener: Opener): Promise<BidSummary> {
   const zipPath = join(app.dirs.bids, s.lotId, `${bid.id}.zip`);
   const company = await app.db.company.findUniqueOrThrow({ where: { id: bid.companyId } });
   let summary: BidSummary;
@@ -106,20 +109,34 @@ async function openBidOnce(app: AppContext, s: Session, bid: BidRow, key: Buffer
     throw e;
   }
   await app.db.$transaction(async (tx) => {
-    // A key handed in before the agent closed the window early may finish after it: then the window's end stands.
-    if (how === "bidder" && (await tx.openingSession.count({ where: { id: s.id, stage: "decrypting" } })) === 0) {
+    const now = new Date();
+    const stage = (await tx.openingSession.findUniqueOrThrow({ where: { id: s.id }, select: { stage: true } })).stage;
+    if (opener.how === "bidder" && stage !== "decrypting") {
+      // A key handed in before the agent closed the window early may finish after it: then the window's end stands.
       throw new AppError("WINDOW_CLOSED", "The decryption window was closed while this bid was being decrypted");
+    }
+    if (opener.how === "escrow") {
+      // The announcement may have ended (or the record been issued) while the key was rebuilt: then the record stands.
+      const refused = escrowRefusal(Stage.parse(stage), { status: bid.status, escrowRecipient: true });
+      if (refused) throw refused;
     }
     const { count } = await tx.bid.updateMany({
       where: { id: bid.id, status: bid.status },
-      data: { status: "decrypted", decryptedAt: new Date(), summary: JSON.stringify(summary), plainSha256, decryptTries: { increment: 1 }, lastError: null },
+      data: {
+        status: "decrypted",
+        decryptedAt: now,
+        summary: JSON.stringify(summary),
+        plainSha256,
+        decryptTries: { increment: 1 },
+        ...(opener.how === "escrow" ? { escrowOpenedAt: now, escrowSupervisors: JSON.stringify(opener.supervisors) } : { lastError: null }),
+      },
     });
     if (count !== 1) throw new AppError("CONFLICT", "This bid changed meanwhile");
     await appendAudit(tx, {
-      actor: actor ? actorOf(actor) : { kind: "system", id: "escrow", role: "system" },
-      action: how === "bidder" ? "opening.decrypt" : "opening.escrowDecrypt",
+      actor: opener.how === "bidder" ? actorOf(opener.actor) : { kind: "system", id: "escrow", role: "system" },
+      action: opener.how === "bidder" ? "opening.decrypt" : "opening.escrowDecrypt",
       target: `lot:${s.lotId}`,
-      payload: { bidId: bid.id, plainSha256, priceFen: summary.priceFen },
+      payload: { bidId: bid.id, plainSha256, priceFen: summary.priceFen, ...(opener.how === "escrow" ? { supervisors: opener.supervisors } : {}) },
     });
   }).catch(async (err: unknown) => {
     await rm(zipPath, { force: true });
@@ -141,7 +158,7 @@ export async function submitKey(app: AppContext, principal: Principal, lotId: st
   if (bid.status === "decrypted") throw new AppError("ALREADY_DECRYPTED", "Your bid is already decrypted");
   // Its length is checked against the envelope's cipher by decryptToFile (ENVELOPE_WRONG_KEY).
   const key = Buffer.from(keyHex, "hex");
-  const summary = await openBid(app, s, bid, key, principal, "bidder");
+  const summary = await openBid(app, s, bid, key, { how: "bidder", actor: principal });
   return { bidId: bid.id, summary };
 }
 
@@ -195,49 +212,4 @@ export async function giveUpDecryption(app: AppContext, principal: Principal, lo
   });
   app.events.emit("opening.changed", { lotId, roomId: s.lot.roomId, companyIds: [bidder.companyId] });
   return { bidId, status: "failed-bidder" as const };
-}
-
-/** The agent records that a bid could not be decrypted through the platform's fault (电子招标投标办法 art. 31). */
-export async function markPlatformFault(app: AppContext, principal: Principal, bidId: string, reason: string) {
-  const bid = await app.db.bid.findUnique({ where: { id: bidId } });
-  if (!bid) throw new AppError("NOT_FOUND", `No bid ${bidId}`);
-  const s = await loadSession(app, bid.lotId);
-  assertLotAgent(principal, s.lot);
-  if (!["sealed", "failed-bidder"].includes(bid.status)) throw new AppError("STAGE_CONFLICT", `The bid is ${bid.status}`);
-  await app.db.$transaction(async (tx) => {
-    await tx.bid.update({ where: { id: bid.id }, data: { status: "failed-platform", lastError: `platform fault: ${reason}` } });
-    await appendAudit(tx, { actor: actorOf(principal), action: "opening.platformFault", target: `lot:${bid.lotId}`, payload: { bidId, reason } });
-  });
-  app.events.emit("opening.changed", { lotId: bid.lotId, roomId: s.lot.roomId, companyIds: [bid.companyId] });
-  return { bidId, status: "failed-platform" as const };
-}
-
-/** A supervisor hands back its escrow share for one failed-platform bid; the second share opens it. */
-export async function submitEscrowShare(app: AppContext, principal: Principal, bidId: string, shareText: string) {
-  if (principal.kind !== "user" || principal.role !== "supervisor") throw new AppError("FORBIDDEN", "Only supervisors hold escrow shares");
-  const bid = await app.db.bid.findUnique({ where: { id: bidId } });
-  if (!bid) throw new AppError("NOT_FOUND", `No bid ${bidId}`);
-  const s = await loadSession(app, bid.lotId);
-  if (new Date() < s.lot.openingTime) throw new AppError("TOO_EARLY", "Escrow keys are rebuilt only after the opening time");
-  if (bid.status !== "failed-platform") throw new AppError("ESCROW_NOT_ALLOWED", "Escrow opens only bids that failed through the platform's fault");
-  const share = decodeShare(shareText);
-  if (share.lotId !== bid.lotId) throw new AppError("ESCROW_SHARE_INVALID", "This share belongs to another lot");
-  const holder = await app.db.escrowShare.findUnique({ where: { lotId_index: { lotId: bid.lotId, index: share.index } } });
-  if (!holder || holder.supervisorId !== principal.userId) throw new AppError("FORBIDDEN", "This share was issued to another supervisor");
-  const have = app.escrow.add(bid.id, principal.userId, share.index, share.bytes);
-  await app.db.$transaction((tx) =>
-    appendAudit(tx, { actor: actorOf(principal), action: "escrow.submitShare", target: `lot:${bid.lotId}`, payload: { bidId, index: share.index } }),
-  );
-  if (have < 2) return { bidId, sharesHeld: have, opened: false as const };
-  const keyPem = await rebuildEscrowKey(app.escrow.take(bid.id), s.lot.escrowCertPem);
-  let contentKey: Buffer;
-  try {
-    const env = await inspectEnvelope(bid.filePath);
-    contentKey = unwrapKey(findRecipient(env, s.lot.escrowCertPem), keyPem);
-  } catch (err) {
-    if (isSealingError(err, "ENVELOPE_NOT_FOR_RECIPIENT")) throw new AppError("ESCROW_NOT_A_RECIPIENT", "This bid was not sealed to the escrow certificate");
-    throw isSealingError(err) ? new AppError(err.code, err.message) : err;
-  }
-  const summary = await openBid(app, s, bid, contentKey, null, "escrow");
-  return { bidId, sharesHeld: have, opened: true as const, summary };
 }

@@ -82,20 +82,26 @@ export async function rebuildEscrowKey(shares: Uint8Array[], certPem: string): P
 export class EscrowDesk {
   private readonly byBid = new Map<string, Map<number, { supervisorId: string; bytes: Uint8Array }>>();
 
-  add(bidId: string, supervisorId: string, index: number, bytes: Uint8Array): number {
-    const m = this.byBid.get(bidId) ?? new Map<number, { supervisorId: string; bytes: Uint8Array }>();
-    for (const v of m.values()) {
+  /** Throws ESCROW_SHARE_DUPLICATE when this supervisor's share for the bid is already held. */
+  check(bidId: string, supervisorId: string): void {
+    for (const v of this.byBid.get(bidId)?.values() ?? []) {
       if (v.supervisorId === supervisorId) throw new AppError("ESCROW_SHARE_DUPLICATE", "You have already handed in your share for this bid");
     }
+  }
+
+  add(bidId: string, supervisorId: string, index: number, bytes: Uint8Array): number {
+    this.check(bidId, supervisorId);
+    const m = this.byBid.get(bidId) ?? new Map<number, { supervisorId: string; bytes: Uint8Array }>();
     m.set(index, { supervisorId, bytes });
     this.byBid.set(bidId, m);
     return m.size;
   }
 
-  take(bidId: string): Uint8Array[] {
+  /** The shares held for a bid, in the order they were handed in, with the supervisors who handed them in; forgets them. */
+  take(bidId: string): { supervisorId: string; bytes: Uint8Array }[] {
     const m = this.byBid.get(bidId);
     this.byBid.delete(bidId);
-    return m ? [...m.values()].map((v) => v.bytes) : [];
+    return m ? [...m.values()] : [];
   }
 
   drop(bidId: string): void {

@@ -2,8 +2,10 @@
 // checked by the dispatcher; each calls one command.
 import type { DomainHandlers } from "../sockets/handlers";
 import * as session from "./session";
-import { endDecryption, giveUpDecryption, markPlatformFault, submitEscrowShare, submitKey } from "./decryption";
+import { endDecryption, giveUpDecryption, submitKey } from "./decryption";
+import { markPlatformFault, submitEscrowShare } from "./escrow-commands";
 import { withdrawBid } from "./bids";
+import { issueSupplement } from "./supplements";
 
 export const openingHandlers: DomainHandlers<"opening"> = {
   "opening:open": ({ app, principal }, i) => session.openSession(app, principal, i.lotId),
@@ -23,5 +25,6 @@ export const openingHandlers: DomainHandlers<"opening"> = {
   "opening:raiseObjection": ({ app, principal }, i) => session.raiseObjection(app, principal, i.lotId, i.text),
   "opening:answerObjection": ({ app, principal }, i) => session.answerObjection(app, principal, i.objectionId, i.answer),
   "opening:markPlatformFault": ({ app, principal }, i) => markPlatformFault(app, principal, i.bidId, i.reason),
+  "opening:issueSupplement": ({ app, principal }, i) => issueSupplement(app, principal, i),
   "opening:submitEscrowShare": ({ app, principal }, i) => submitEscrowShare(app, principal, i.bidId, i.share),
 };

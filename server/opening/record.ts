@@ -32,6 +32,7 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
   const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
   const session = await app.db.openingSession.findUniqueOrThrow({ where: { lotId }, select: { decryptEndsAt: true } });
   const endedEarly = await decryptionEndedEarlyAt(app.db, lotId);
+  const escrowNames = await supervisorNames(app, bids);
   const rows = bids.map((b, i) => {
     const c = companies.get(b.companyId)!;
     const row = st.bidders.find((x) => x.companyId === b.companyId);
@@ -40,7 +41,7 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
       String(i + 1),
       `${c.name}\n${c.creditCode}`,
       row?.signedIn === "online" ? "远程" : row?.signedIn === "onsite" ? "现场" : "未签到",
-      bidStatusNames[b.status] ?? b.status,
+      b.status === "decrypted" && b.escrowOpenedAt ? "解密成功（由监督人托管密钥解密）" : (bidStatusNames[b.status] ?? b.status),
       sum ? fenToYuan(sum.priceFen) : "—",
       sum?.durationDays ? String(sum.durationDays) : "—",
       sum?.quality ?? "—",
@@ -88,6 +89,7 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
           },
         ]
       : []),
+    ...escrowBlocks(bids, companies, escrowNames),
     ...drawBlocks(st),
     { kind: "heading", text: "异议及答复", level: 2 },
     st.objections.length === 0
@@ -112,11 +114,48 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
     footerText: `项目编号：${lot.project.code}  标段：${lot.code}`,
     blocks,
   });
-  const signed = await signPdf(pdf, app.pki.platform, { fieldName: "platform", reason: "Opening record sealed by the platform", name: center.name });
+  const signed = await signPdf(pdf, app.pki.platform, { fieldName: "platform", reason: "开标记录平台电子签章", name: center.name });
   await mkdir(app.dirs.records, { recursive: true });
   const path = recordPath(app, lotId);
   await writeFile(path, signed);
   return { path, sha256: createHash("sha256").update(signed).digest("hex") };
+}
+
+type RecordBid = Awaited<ReturnType<AppContext["db"]["bid"]["findMany"]>>[number];
+
+/** Display names of the supervisors whose escrow shares opened a bid, by user id. */
+export async function supervisorNames(app: AppContext, bids: RecordBid[]): Promise<Map<string, string>> {
+  const ids = [...new Set(bids.flatMap((b) => (b.escrowSupervisors ? (JSON.parse(b.escrowSupervisors) as string[]) : [])))];
+  if (ids.length === 0) return new Map();
+  return new Map((await app.db.user.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true } })).map((u) => [u.id, u.displayName]));
+}
+
+/** Every platform fault on the record with its reason, and every bid opened from escrow with its supervisors and time. */
+function escrowBlocks(bids: RecordBid[], companies: Map<string, { name: string }>, names: Map<string, string>): PdfBlock[] {
+  const marked = bids.filter((b) => b.platformFaultAt || b.escrowOpenedAt);
+  if (marked.length === 0) return [];
+  return [
+    { kind: "heading", text: "平台原因解密失败及托管解密记录", level: 2 },
+    {
+      kind: "table",
+      columns: [
+        { header: "投标人", width: 0.22 },
+        { header: "平台原因记录时间", width: 0.16 },
+        { header: "平台原因", width: 0.26 },
+        { header: "托管解密", width: 0.36 },
+      ],
+      rows: marked.map((b) => [
+        companies.get(b.companyId)?.name ?? "",
+        b.platformFaultAt ? formatShanghai(b.platformFaultAt) : "—",
+        b.platformFaultReason ?? "—",
+        b.escrowOpenedAt
+          ? `由监督人托管密钥解密：${(JSON.parse(b.escrowSupervisors ?? "[]") as string[]).map((id) => names.get(id) ?? id).join("、")}，${formatShanghai(b.escrowOpenedAt)}`
+          : b.status === "failed-platform"
+            ? "未经托管解密"
+            : "—",
+      ]),
+    },
+  ];
 }
 
 function drawBlocks(st: OpeningPublicState): PdfBlock[] {

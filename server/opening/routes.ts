@@ -9,6 +9,7 @@ import { myBids, submitBid, withdrawBid } from "./bids";
 import { submitKey } from "./decryption";
 import { assertMayReadLot, drawRecord } from "./queries";
 import { readOpeningRecord } from "./record";
+import { readSupplement } from "./supplements";
 import { OPENSSL_KEY_RECOVERY_SH } from "./sealing/openssl-recipe";
 
 export function mountOpeningRoutes(server: Express, app: AppContext): void {
@@ -33,6 +34,10 @@ export function mountOpeningRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.openingRecord, async ({ principal }, { lotId }) => {
     await assertMayReadLot(app.db, person(principal), lotId);
     return readOpeningRecord(app, lotId);
+  });
+  mount(server, app, routes.openingSupplement, async ({ principal }, { lotId, seq }) => {
+    await assertMayReadLot(app.db, person(principal), lotId);
+    return readSupplement(app, lotId, seq);
   });
   mount(server, app, routes.platformCertificate, async () => ({
     certificatePem: app.pki.platform.certPem,

@@ -15,6 +15,7 @@ import {
 import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
 import { parseStoredError } from "../errors";
+import { escrowRefusal, faultRefusal } from "./escrow-rules";
 import type { StreamKind } from "../live/streams";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -38,8 +39,28 @@ export async function buildOpeningPublic(db: Db, lotId: string): Promise<Opening
   const bids = await db.bid.findMany({
     where: { lotId, ...liveBid },
     orderBy: { submittedAt: "asc" },
-    select: { id: true, companyId: true, status: true, summary: true, decryptedAt: true },
+    select: {
+      id: true,
+      companyId: true,
+      status: true,
+      summary: true,
+      decryptedAt: true,
+      escrowRecipient: true,
+      platformFaultReason: true,
+      platformFaultAt: true,
+      escrowOpenedAt: true,
+      escrowSupervisors: true,
+    },
   });
+  const supervisorIds = [...new Set(bids.flatMap((b) => (b.escrowSupervisors ? (JSON.parse(b.escrowSupervisors) as string[]) : [])))];
+  const people = new Map(
+    (supervisorIds.length ? await db.user.findMany({ where: { id: { in: supervisorIds } }, select: { id: true, displayName: true } }) : []).map((u) => [u.id, u.displayName]),
+  );
+  const escrowOpened = (b: (typeof bids)[number]) =>
+    b.escrowOpenedAt
+      ? { at: b.escrowOpenedAt.toISOString(), supervisors: (JSON.parse(b.escrowSupervisors ?? "[]") as string[]).map((id) => people.get(id) ?? id) }
+      : null;
+  const supplements = await db.openingSupplement.findMany({ where: { lotId }, orderBy: { seq: "asc" } });
   const companies = new Map(
     (await db.company.findMany({ where: { id: { in: bids.map((b) => b.companyId) } }, select: { id: true, name: true } })).map((c) => [c.id, c]),
   );
@@ -97,10 +118,18 @@ export async function buildOpeningPublic(db: Db, lotId: string): Promise<Opening
           bidStatus: BidStatus.parse(b.status),
           confirmation: confirms.get(b.companyId) ?? null,
           picked: picks.has(b.companyId),
+          // Bids from before the recipient was recorded at submission count as sealed to escrow here; the commands read their envelope.
+          escrowRecipient: b.escrowRecipient !== false,
+          platformFault: b.platformFaultReason && b.platformFaultAt ? { reason: b.platformFaultReason, at: b.platformFaultAt.toISOString() } : null,
+          escrowOpened: escrowOpened(b),
+          may: {
+            markFault: faultRefusal(stage, { status: b.status, escrowRecipient: b.escrowRecipient }) === null,
+            handInShare: escrowRefusal(stage, { status: b.status, escrowRecipient: b.escrowRecipient }) === null,
+          },
         }))
       : [],
     announcements: announcing
-      ? decrypted.map((b, i) => ({ order: i + 1, companyName: name(b.companyId), summary: BidSummary.parse(JSON.parse(b.summary!)) }))
+      ? decrypted.map((b, i) => ({ order: i + 1, companyName: name(b.companyId), summary: BidSummary.parse(JSON.parse(b.summary!)), escrowOpened: escrowOpened(b) }))
       : [],
     draw:
       draw.kind === "none" || !s.drawSeedHash
@@ -110,6 +139,7 @@ export async function buildOpeningPublic(db: Db, lotId: string): Promise<Opening
     objections: objections.map((o) => ({ id: o.id, companyName: name(o.companyId), text: o.text, at: o.at.toISOString(), answer: o.answer, answeredAt: iso(o.answeredAt) })),
     closedAt: iso(s.closedAt),
     recordSha256: s.recordSha256,
+    supplements: supplements.map((x) => ({ seq: x.seq, reason: x.reason, text: x.text, issuedBy: x.issuedBy, issuedAt: x.issuedAt.toISOString(), sha256: x.sha256 })),
   };
 }
 

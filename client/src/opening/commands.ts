@@ -33,10 +33,6 @@ export function commandButtons(state: OpeningAgentState | null | undefined, serv
 /** Every stage command moves the opening forward for good: each asks first (its text under `console.confirm`). */
 export const confirmKey = (b: Pick<CommandButton, "label">) => `console.confirm.${b.label}`;
 
-/** A bid the agent may record as failed through the platform's fault (decryption window only). */
-export const mayMarkFault = (state: OpeningPublicState | null | undefined, bidStatus: string): boolean =>
-  state?.stage === "decrypting" && (bidStatus === "sealed" || bidStatus === "failed-bidder");
-
 /** What a bidder may do now, from the public stage and its own view. */
 export function bidderActions(
   stage: OpeningPublicState["stage"] | undefined,

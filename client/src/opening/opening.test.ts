@@ -9,7 +9,7 @@ import { formatYuan, parseOptionalYuan, parseYuan } from "./money";
 import { formatCountdown, isoToShanghaiInput, shanghaiToIso } from "./time";
 import { detailsByPath, emptyLot, emptyProject, messagesUnder, percentToBasisPoints, toCreateProjectInput, type ProjectForm } from "./projectForm";
 import { buildBidZip, checkReadyZip, emptyBidForm, entryName, extraFields, toBidJson } from "./bidForm";
-import { bidderActions, commandButtons, mayMarkFault } from "./commands";
+import { bidderActions, commandButtons } from "./commands";
 
 const credit = (first17: string) => first17 + creditCodeCheckChar(first17)!;
 const CREDIT = credit("91320500MA1HJ0001");
@@ -208,6 +208,7 @@ function state(partial: Partial<OpeningPublicState>): OpeningPublicState {
     objections: [],
     closedAt: null,
     recordSha256: null,
+    supplements: [],
     ...partial,
   };
 }
@@ -225,9 +226,6 @@ describe("agent commands by stage", () => {
     expect(after.map((b) => [b.label, b.enabled, b.refusal?.code ?? null])).toEqual([["publishBidders", false, "STAGE_CONFLICT"], ["endDecryption", true, null]]);
     expect(commandButtons(st([{ ...publish, allowed: true, refusal: null }]), 0, false)[0]).toMatchObject({ enabled: true, refusal: null });
     expect(commandButtons(null, 0, false)).toEqual([]);
-    expect(mayMarkFault(state({ stage: "decrypting" }), "sealed")).toBe(true);
-    expect(mayMarkFault(state({ stage: "decrypting" }), "decrypted")).toBe(false);
-    expect(mayMarkFault(state({ stage: "announcing" }), "sealed")).toBe(false);
   });
   it("tells a bidder what it may do", () => {
     const own = { signedIn: null, bid: { status: "sealed" }, confirmation: null, picks: null };

@@ -27,17 +27,37 @@ describe("escrow", () => {
   });
 
   it("lists platform-fault bids and the bids this page handed shares in for", () => {
-    const row = (bidId: string, companyName: string, bidStatus: string) => ({ bidId, companyName, bidStatus, companyId: bidId, signedIn: null, confirmation: null, picked: false });
+    const row = (bidId: string, companyName: string, bidStatus: string, extra: object = {}) => ({
+      bidId,
+      companyName,
+      bidStatus,
+      companyId: bidId,
+      signedIn: null,
+      confirmation: null,
+      picked: false,
+      escrowRecipient: true,
+      platformFault: null,
+      escrowOpened: null,
+      may: { markFault: false, handInShare: bidStatus === "failed-platform" },
+      ...extra,
+    });
     const summary = { priceFen: 100, durationDays: null, quality: null, projectManager: null, fields: {}, documents: [] };
     const state = {
-      bidders: [row("b1", "甲", "failed-platform"), row("b2", "乙", "decrypted"), row("b3", "丙", "decrypted")],
+      bidders: [
+        row("b1", "甲", "failed-platform"),
+        row("b2", "乙", "decrypted"),
+        row("b3", "丙", "decrypted"),
+        row("b4", "丁", "decrypted", { escrowOpened: { at: "2026-12-07T02:00:00Z", supervisors: ["监督甲", "监督乙"] } }),
+      ],
       announcements: [{ order: 1, companyName: "乙", summary }],
     } as unknown as OpeningPublicState;
     const rows = escrowBids(state, { b2: { sharesHeld: 2, opened: true, summary } });
-    expect(rows.map((r) => [r.bidId, r.bidStatus, r.handIn?.opened ?? null])).toEqual([
-      ["b1", "failed-platform", null],
-      ["b2", "decrypted", true],
+    expect(rows.map((r) => [r.bidId, r.bidStatus, r.handIn?.opened ?? null, r.mayHandIn])).toEqual([
+      ["b1", "failed-platform", null, true],
+      ["b2", "decrypted", true, false],
+      ["b4", "decrypted", null, false],
     ]);
+    expect(rows[2]!.escrowOpened?.supervisors).toEqual(["监督甲", "监督乙"]);
     expect(escrowBids(null, {})).toEqual([]);
     expect(openedSummary(state, "乙")).toEqual(summary);
     expect(openedSummary(state, "甲")).toBeNull();

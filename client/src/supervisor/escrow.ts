@@ -54,19 +54,35 @@ export interface HandIn {
   summary?: BidSummary;
 }
 
+type Bidder = OpeningPublicState["bidders"][number];
+
 export interface EscrowBidRow {
   bidId: string;
   companyName: string;
-  bidStatus: OpeningPublicState["bidders"][number]["bidStatus"];
+  bidStatus: Bidder["bidStatus"];
   handIn: HandIn | null;
+  /** The server's answer: shares are accepted for this bid now (server/opening/escrow-rules.ts). */
+  mayHandIn: boolean;
+  escrowRecipient: boolean;
+  platformFault: Bidder["platformFault"];
+  escrowOpened: Bidder["escrowOpened"];
 }
 
-/** Bids waiting for escrow (failed through the platform's fault), and those this page handed shares in for. */
+/** Bids recorded as failed through the platform's fault, those opened from escrow, and those this page handed shares in for. */
 export function escrowBids(state: OpeningPublicState | null | undefined, handIns: Readonly<Record<string, HandIn>>): EscrowBidRow[] {
   if (!state) return [];
   return state.bidders
-    .filter((b) => b.bidStatus === "failed-platform" || handIns[b.bidId] !== undefined)
-    .map((b) => ({ bidId: b.bidId, companyName: b.companyName, bidStatus: b.bidStatus, handIn: handIns[b.bidId] ?? null }));
+    .filter((b) => b.bidStatus === "failed-platform" || b.escrowOpened !== null || handIns[b.bidId] !== undefined)
+    .map((b) => ({
+      bidId: b.bidId,
+      companyName: b.companyName,
+      bidStatus: b.bidStatus,
+      handIn: handIns[b.bidId] ?? null,
+      mayHandIn: b.may.handInShare,
+      escrowRecipient: b.escrowRecipient,
+      platformFault: b.platformFault,
+      escrowOpened: b.escrowOpened,
+    }));
 }
 
 /** The announced summary of a bid opened from escrow (its 唱标 card), by company name. */
@@ -75,4 +91,4 @@ export function openedSummary(state: OpeningPublicState | null | undefined, comp
 }
 
 /** Error codes of the escrow hand-in the page explains. */
-export const ESCROW_ERRORS = ["TOO_EARLY", "ESCROW_NOT_ALLOWED", "ESCROW_SHARE_INVALID", "ESCROW_SHARE_DUPLICATE", "ESCROW_SHARES_MISMATCH"] as const;
+export const ESCROW_ERRORS = ["ESCROW_TOO_EARLY", "ESCROW_WINDOW_OVER", "RECORD_ISSUED", "ESCROW_NOT_A_RECIPIENT", "ESCROW_NOT_ALLOWED", "ESCROW_SHARE_INVALID", "ESCROW_SHARE_DUPLICATE", "ESCROW_SHARES_MISMATCH"] as const;
