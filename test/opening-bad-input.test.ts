@@ -178,21 +178,23 @@ describe("decryption bad input", () => {
     expect(await call(s1!, "opening:submitEscrowShare", { bidId: bid1.id, share: "escrow:v1:x:1:aaaaaaaaaaaaaaaaaaaa" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     const sup = await t.login("supervisor");
     const supSock = await t.connect({ token: sup.token });
-    expect(await call(supSock, "opening:submitEscrowShare", { bidId: bid1.id, share: `escrow:v1:${lotId}:1:aaaaaaaaaaaaaaaaaaaa` })).toMatchObject({ ok: false, error: { code: "ESCROW_NOT_ALLOWED" } });
+    // (This bid was sealed to its bidder alone: escrow says so at once, from its submission.)
+    expect(await call(supSock, "opening:submitEscrowShare", { bidId: bid1.id, share: `escrow:v1:${lotId}:1:aaaaaaaaaaaaaaaaaaaa` })).toMatchObject({ ok: false, error: { code: "ESCROW_NOT_A_RECIPIENT" } });
     // A supervisor cannot drive the opening.
     expect(await call(supSock, "opening:endDecryption", { lotId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     // Nor can a bidder.
     expect(await call(s1!, "opening:endDecryption", { lotId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
   });
 
-  it("an escrow share before the opening time → TOO_EARLY", async () => {
+  it("an escrow share before the decryption window → ESCROW_TOO_EARLY", async () => {
     const p2 = await createLot(t, agentToken);
     const l2 = p2.lots[0]!;
     const k1 = kits[0]!;
-    const f = sealWithOpenssl(dir, "early", bidZip(bidJson(l2.code, k1.creditCode, "1")), [k1.certFile]);
+    writeFileSync(join(dir, "early-escrow.pem"), l2.escrowCertPem);
+    const f = sealWithOpenssl(dir, "early", bidZip(bidJson(l2.code, k1.creditCode, "1")), [k1.certFile, join(dir, "early-escrow.pem")]);
     const up = await uploadBid(t, k1.token, l2.id, f);
     expect(up.body.ok).toBe(true);
-    // Force a session record so the share reaches the time check (as a platform fault flagged too early would).
+    // Force a session record in its sign-in stage and a fault mark, as a platform fault flagged too early would be.
     await t.app.db.openingSession.create({ data: { lotId: l2.id, stage: "signin", openedAt: new Date(), openedBy: "x" } });
     await t.app.db.bid.update({ where: { id: up.body.data!.receipt.bidId }, data: { status: "failed-platform" } });
     const sup = await t.login("supervisor");
@@ -201,7 +203,7 @@ describe("decryption bad input", () => {
     const s = await t.connect({ token: sup.token });
     expect(await call(s, "opening:submitEscrowShare", { bidId: up.body.data!.receipt.bidId, share: share.body.data.share })).toMatchObject({
       ok: false,
-      error: { code: "TOO_EARLY" },
+      error: { code: "ESCROW_TOO_EARLY" },
     });
   });
 });
