@@ -57,6 +57,7 @@ const en: MessageSchema = {
     ROOM_NOT_OPENING: "An opening can only be held in an opening room",
     DECRYPTION_IN_PROGRESS: "This bid is being decrypted; wait for the answer",
     SESSION_NOT_OPEN: "The opening has not started",
+    OPEN_DATA_NOT_PUBLIC: "The open data are published once the opening has started",
     WINDOW_STILL_OPEN: "Bids are still pending and the window is open",
     WINDOW_CLOSED: "The decryption window is closed",
     KEY_BEFORE_WINDOW: "Decryption has not started",

@@ -56,6 +56,7 @@ const zhCN = {
     ROOM_NOT_OPENING: "开标只能安排在开标厅",
     DECRYPTION_IN_PROGRESS: "该投标文件正在解密，请等待结果",
     SESSION_NOT_OPEN: "开标尚未开始",
+    OPEN_DATA_NOT_PUBLIC: "开标开始后才公开开放数据",
     WINDOW_STILL_OPEN: "解密时限未到，仍有投标文件未解密",
     WINDOW_CLOSED: "解密时间已结束",
     KEY_BEFORE_WINDOW: "解密尚未开始",
