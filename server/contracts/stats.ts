@@ -190,3 +190,9 @@ export const OcdsReleasePackage = z.object({
   releases: z.array(z.looseObject({ ocid: z.string(), id: z.string(), date: z.string(), tag: z.array(z.string()) })),
 });
 export type OcdsReleasePackage = z.infer<typeof OcdsReleasePackage>;
+
+/** The open-data addresses (the path, without the host): a project's release package, one lot's (server and pages). */
+export const openDataPath = {
+  project: (projectId: string) => `/api/open-data/projects/${encodeURIComponent(projectId)}/ocds`,
+  lot: (lotId: string) => `/api/open-data/lots/${encodeURIComponent(lotId)}/ocds`,
+};

@@ -93,12 +93,6 @@ export interface OcdsOptions {
   prefix?: string;
 }
 
-/** The open-data paths (the URL without the host): a project's package, one lot's package. */
-export const openDataPath = {
-  project: (projectId: string) => `/api/open-data/projects/${encodeURIComponent(projectId)}/ocds`,
-  lot: (lotId: string) => `/api/open-data/lots/${encodeURIComponent(lotId)}/ocds`,
-};
-
 type Json = Record<string, unknown>;
 
 /** The release package of one project (the lots the viewer may see). */

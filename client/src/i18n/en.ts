@@ -552,6 +552,8 @@ const en: MessageSchema = {
     create: "Create project",
     status: "Status",
     console: "Opening console",
+    openData: "Open data",
+    openDataHint: "The public open data (OCDS release package, JSON), readable without a login once the opening has started",
   },
   projectForm: {
     problems: {
@@ -808,7 +810,7 @@ const en: MessageSchema = {
       premiumRate: "Premium rate %",
     },
     charts: { savingsByCategory: "Savings by category (10k yuan)", savingsByMonth: "Savings by month (10k yuan)", rates: "Savings and premium rates (%)", remoteShare: "Off-site evaluation share", remote: "Off-site", local: "Local", },
-    deal: { date: "Date", code: "Code", name: "Name", remote: "Off-site" },
+    deal: { date: "Date", code: "Code", name: "Name", remote: "Off-site", openData: "Open data", openDataLink: "View", openDataHint: "The public open data (OCDS release package, JSON), readable without a login" },
   },
 };
 

@@ -552,6 +552,8 @@ const zhCN = {
     create: "创建项目",
     status: "状态",
     console: "开标控制台",
+    openData: "开放数据",
+    openDataHint: "公开的开放数据（开放合同数据标准发布包，JSON）：开标开始后无需登录即可访问",
   },
   projectForm: {
     problems: {
@@ -808,7 +810,7 @@ const zhCN = {
       premiumRate: "溢价率 %",
     },
     charts: { savingsByCategory: "各类别节资（万元）", savingsByMonth: "各月节资（万元）", rates: "节资率与溢价率（%）", remoteShare: "异地评标占比", remote: "异地评标", local: "本地评标", },
-    deal: { date: "成交日期", code: "项目编号", name: "项目名称", remote: "异地评标" },
+    deal: { date: "成交日期", code: "项目编号", name: "项目名称", remote: "异地评标", openData: "开放数据", openDataLink: "查看", openDataHint: "公开的开放数据（开放合同数据标准发布包，JSON），无需登录即可访问" },
   },
 };
 
