@@ -32,6 +32,7 @@
 //   is in the bid's description, in Chinese as the opening record prints it.
 import { createHash } from "node:crypto";
 import { fenToYuan } from "@contracts/money";
+import type { QualificationResultRow } from "@contracts/evaluation";
 import type { OcdsReleasePackage } from "@contracts/stats";
 import type { Db } from "../db";
 import { AppError } from "../errors";
@@ -126,7 +127,7 @@ async function evaluationOutcomes(db: Db, lotIds: string[]): Promise<Map<string,
   for (const s of sessions) {
     if (out.has(s.lotId)) continue; // the latest evaluation of the lot decides
     const labels = new Map(((JSON.parse(s.template) as { qualification?: { key: string; label: string }[] }).qualification ?? []).map((c) => [c.key, c.label]));
-    const rows = JSON.parse(s.qualification!) as { companyId: string; qualified: boolean; criteria: { criterion: string; passed: boolean }[] }[];
+    const rows = JSON.parse(s.qualification!) as QualificationResultRow[];
     out.set(s.lotId, new Map(rows.map((r) => [r.companyId, { qualified: r.qualified, failed: r.criteria.filter((c) => !c.passed).map((c) => labels.get(c.criterion) ?? c.criterion) }])));
   }
   return out;
