@@ -1,44 +1,19 @@
 // The award's deal (recordDeal, as the evaluation will call it) and the OCDS
-// 1.1.5 export of a project, validated with ajv (draft-04) against the schemas
-// in ../shared/ocds: the core release schema merged with the bids extension by
-// JSON Merge Patch (RFC 7386), under the release package schema.
+// 1.1.5 export of a project, validated with ajv (draft-04, ajv-formats) against
+// the schemas in shared/ocds (test/helpers/ocds-schema.ts), from rows written
+// straight to the database; test/stats-ocds-public.test.ts walks a real opening.
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { promisify } from "node:util";
-import Ajv from "ajv-draft-04";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProjectView } from "@contracts/opening";
 import type { DealView } from "@contracts/stats";
 import { startTestApp, type TestApp } from "./helpers/app";
 import { createLot } from "./helpers/opening";
+import { expectValidOcds as expectValid, fetchOcds, ocdsCodes as codes, ocdsValidator } from "./helpers/ocds-schema";
 import { recordDeal } from "../server/stats/ledger";
 import { verifyAudit } from "../server/audit/chain";
 
 const run = promisify(execFile);
-const OCDS = join(import.meta.dirname, "..", "..", "shared", "ocds");
-const readJson = (...p: string[]) => JSON.parse(readFileSync(join(OCDS, ...p), "utf8")) as Record<string, unknown>;
-
-/** RFC 7386 JSON Merge Patch. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
-function ocdsValidator() {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  ajv.addFormat("date-time", (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)));
-  ajv.addFormat("uri", (s: string) => URL.canParse(s));
-  ajv.addFormat("email", (s: string) => /^[^@\s]+@[^@\s]+$/.test(s));
-  ajv.addSchema(mergePatch(readJson("1.1.5", "release-schema.json"), readJson("bid_extension", "release-schema.json")) as object);
-  return ajv.compile(readJson("1.1.5", "release-package-schema.json"));
-}
-const codes = (file: string) => readFileSync(join(OCDS, "bid_extension", file), "utf8").trim().split("\n").slice(1).map((l) => l.split(",")[0]);
 
 let t: TestApp;
 let agent: string;
@@ -47,13 +22,7 @@ let project: ProjectView;
 let lotId: string;
 let companies: { id: string; name: string; creditCode: string }[];
 const bidIds: string[] = [];
-const validate = ocdsValidator();
-
-function expectValid(pkg: unknown) {
-  const ok = validate(pkg);
-  expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
-  expect(ok).toBe(true);
-}
+let unopened: ProjectView | undefined;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -62,7 +31,8 @@ beforeAll(async () => {
   project = await createLot(t, agent, {}, { name: "滨江大道道路改造工程" });
   lotId = project.lots[0]!.id;
   companies = await t.app.db.company.findMany({ orderBy: { name: "asc" } });
-  // The opening has happened (the opening flow test covers how): three bids read out, one withdrawn, one replaced.
+  // The opening has happened (the opening flow test covers how): two bids read out, one failed through its bidder,
+  // one replaced, one withdrawn before the deadline (that company then bid again).
   const db = t.app.db;
   const submittedAt = new Date("2026-01-01T01:00:00Z");
   const bid = async (companyId: string, status: string, priceFen: number | null) => {
@@ -74,6 +44,7 @@ beforeAll(async () => {
   await bid(companies[0]!.id, "replaced", null);
   await bid(companies[0]!.id, "decrypted", 965_000_000);
   await bid(companies[1]!.id, "decrypted", 972_000_050);
+  await bid(companies[2]!.id, "withdrawn", null);
   await bid(companies[2]!.id, "failed-bidder", null);
   await db.openingSession.create({ data: { lotId, stage: "closed", openedAt: submittedAt, openedBy: "agent", closedAt: new Date("2026-01-01T03:00:00Z") } });
   await db.lot.update({ where: { id: lotId }, data: { status: "opened" } });
@@ -154,9 +125,11 @@ describe("recordDeal: the award becomes a deal of the ledger", () => {
 
 describe("OCDS 1.1.5 export", () => {
   it("a package valid against the release package schema with the bids extension, mapping the brief's fields", async () => {
-    const res = await t.api<Record<string, unknown>>("GET", `/api/stats/projects/${project.id}/ocds`, { token: agent });
-    if (!res.body.ok) throw new Error(JSON.stringify(res.body));
-    const pkg = res.body.data as {
+    const res = await fetchOcds(`${t.url}/api/stats/projects/${project.id}/ocds`, agent);
+    expect(res.status).toBe(200);
+    expect(res.type).toMatch(/^application\/json\b/);
+    expect(res.body).not.toHaveProperty("ok"); // the package itself, no envelope
+    const pkg = res.body as unknown as {
       uri: string;
       extensions: string[];
       releases: {
@@ -165,7 +138,7 @@ describe("OCDS 1.1.5 export", () => {
         parties: { id: string; roles: string[]; identifier?: { scheme: string; id: string } }[];
         planning: { budget: { amount: { amount: number; currency: string } } };
         tender: Record<string, unknown> & { tenderers: { id: string }[] };
-        bids: { details: { id: string; status: string; value?: { amount: number } }[]; statistics: { measure: string; value: number }[] };
+        bids: { details: { id: string; status: string; description?: string; value?: { amount: number } }[]; statistics: { measure: string; value: number }[] };
         awards: { value: { amount: number; currency: string }; relatedBids: string[]; suppliers: { id: string; name: string }[]; date: string }[];
       }[];
     };
@@ -188,11 +161,13 @@ describe("OCDS 1.1.5 export", () => {
       numberOfTenderers: 3,
     });
     expect((r!.tender.tenderPeriod as { endDate: string }).endDate).toBe(project.lots[0]!.bidDeadline);
-    // Bids: the replaced bid is gone; read-out prices carry values in yuan; the failed one counts as withdrawn.
-    expect(r!.bids.details.map((b) => [b.status, b.value?.amount ?? null])).toEqual([
-      ["valid", 9_650_000],
-      ["pending", 9_720_000.5],
-      ["withdrawn", null],
+    // Bids as the opening record lists them: the replaced bid and the one withdrawn before the deadline are gone;
+    // read-out prices carry values in yuan; the awarded bid is valid, the other read out is pending (no evaluation
+    // result yet); the one failed through its bidder is withdrawn (视为撤回), its reason in Chinese.
+    expect(r!.bids.details.map((b) => [b.id, b.status, b.value?.amount ?? null, b.description ?? null])).toEqual([
+      [bidIds[1], "valid", 9_650_000, null],
+      [bidIds[2], "pending", 9_720_000.5, null],
+      [bidIds[4], "withdrawn", null, "解密失败（投标人原因，视为撤回）"],
     ]);
     expect(r!.bids.details.every((b) => codes("bidStatus.csv").includes(b.status))).toBe(true);
     expect(r!.bids.statistics).toEqual([{ id: "bids", measure: "bids", value: 3 }]);
@@ -216,39 +191,135 @@ describe("OCDS 1.1.5 export", () => {
     expect(JSON.stringify(pkg)).not.toMatch(/savings|premium/i);
   });
 
-  it("before the bidder list is published no bidder or bid appears (they are secret until the opening)", async () => {
+  it("bid statuses follow the evaluation once it has reached its report: qualified → valid, not qualified → disqualified with the failed criteria", async () => {
+    const db = t.app.db;
+    const template = JSON.stringify({ qualification: [{ key: "licence", label: "施工资质" }, { key: "bond", label: "投标保证金" }] });
+    const rows = JSON.stringify([
+      { companyId: companies[0]!.id, companyName: companies[0]!.name, qualified: true, criteria: [{ criterion: "licence", pass: 5, fail: 0, passed: true, reasons: [] }, { criterion: "bond", pass: 5, fail: 0, passed: true, reasons: [] }] },
+      { companyId: companies[1]!.id, companyName: companies[1]!.name, qualified: false, criteria: [{ criterion: "licence", pass: 1, fail: 4, passed: false, reasons: ["资质等级不符"] }, { criterion: "bond", pass: 5, fail: 0, passed: true, reasons: [] }] },
+    ]);
+    const statuses = async () => {
+      const res = await fetchOcds(`${t.url}/api/open-data/lots/${lotId}/ocds`);
+      expectValid(res.body);
+      const [r] = res.body.releases as { id: string; bids: { details: { status: string; description?: string }[] } }[];
+      return { id: r!.id, bids: r!.bids.details.map((b) => [b.status, b.description ?? null]) };
+    };
+    const before = await statuses();
+    // Still scoring: nothing decided yet. A sealed (set aside) evaluation never counts.
+    await db.evalSession.create({ data: { lotId, drawId: "draw-1", template, step: "scoring", qualification: rows, createdBy: "agent", startedAt: new Date("2026-06-30T01:00:00Z") } });
+    await db.evalSession.create({ data: { lotId, drawId: "draw-0", template, step: "report", status: "sealed", qualification: rows, createdBy: "agent", startedAt: new Date("2026-06-30T02:00:00Z") } });
+    expect(await statuses()).toEqual(before);
+    expect(before.bids).toEqual([
+      ["valid", null],
+      ["pending", null],
+      ["withdrawn", "解密失败（投标人原因，视为撤回）"],
+    ]);
+    await db.evalSession.create({ data: { lotId, drawId: "draw-2", template, step: "report", qualification: rows, createdBy: "agent", startedAt: new Date("2026-06-30T03:00:00Z") } });
+    const after = await statuses();
+    expect(after.bids).toEqual([
+      ["valid", null],
+      ["disqualified", "资格审查未通过：施工资质"],
+      ["withdrawn", "解密失败（投标人原因，视为撤回）"],
+    ]);
+    expect(after.id).not.toBe(before.id); // another content, another release id
+    expect(await statuses()).toEqual(after); // the same content, the same id
+  });
+
+  it("before the opening staff see the tender's own facts and no bidder or bid (they are secret until the opening)", async () => {
     const p = await createLot(t, agent, { evaluationMethod: "lowest-price" }, { category: "procurement", procedure: "competitive-consultation", name: "教学设备采购" });
     const l = p.lots[0]!;
     await t.app.db.bid.create({ data: { lotId: l.id, companyId: companies[0]!.id, status: "sealed", filePath: "/dev/null", sha256: "0".repeat(64), sizeBytes: 1n, submittedAt: new Date(), receipt: "{}", signature: "" } });
-    const res = await t.api<Record<string, unknown>>("GET", `/api/stats/projects/${p.id}/ocds`, { token: admin });
-    if (!res.body.ok) throw new Error(JSON.stringify(res.body));
-    expectValid(res.body.data);
-    const text = JSON.stringify(res.body.data);
+    const res = await fetchOcds(`${t.url}/api/open-data/projects/${p.id}/ocds`, admin);
+    expect(res.status).toBe(200);
+    expectValid(res.body);
+    expect(res.body.uri).toBe(`${t.url}/api/open-data/projects/${p.id}/ocds`);
+    const text = JSON.stringify(res.body);
     expect(text).not.toContain(companies[0]!.creditCode);
-    const [r] = (res.body.data as { releases: Record<string, unknown>[] }).releases;
+    const [r] = (res.body as { releases: Record<string, unknown>[] }).releases;
     expect(r).toMatchObject({ tag: ["tender"], tender: { status: "active", procurementMethod: "limited", awardCriteria: "priceOnly", mainProcurementCategory: "goods" } });
     expect(r!.bids).toBeUndefined();
     expect(r!.awards).toBeUndefined();
-  });
-
-  it("the CLI prints the same package for a project code", async () => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "server/stats/cli.ts", "ocds", project.code, "--base-uri", "https://hall.example.gov.cn"], {
-      env: { ...process.env, DATABASE_URL: t.config.databaseUrl, DATA_DIR: t.dir },
-    });
-    const pkg = JSON.parse(stdout) as { uri: string };
-    expectValid(pkg);
-    expect(pkg.uri).toBe(`https://hall.example.gov.cn/api/stats/projects/${project.id}/ocds`);
-  }, 60_000);
-
-  it("bidders may not export; an unknown project is NOT_FOUND", async () => {
+    // The lot's own address: one release, the same content.
+    const one = await fetchOcds(`${t.url}/api/open-data/lots/${l.id}/ocds`, agent);
+    expectValid(one.body);
+    expect(one.body.uri).toBe(`${t.url}/api/open-data/lots/${l.id}/ocds`);
+    expect((one.body.releases as unknown[]).length).toBe(1);
+    expect((one.body.releases as Record<string, unknown>[])[0]).toEqual(r);
+    // Nobody else sees anything before the opening: not anonymous callers, not a bidder, at any of the three addresses.
     const bidder = (await t.login("bidder")).token;
-    expect((await t.api("GET", `/api/stats/projects/${project.id}/ocds`, { token: bidder })).status).toBe(403);
-    expect((await t.api("GET", `/api/stats/projects/nope/ocds`, { token: admin })).body).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    for (const url of [`/api/open-data/projects/${p.id}/ocds`, `/api/stats/projects/${p.id}/ocds`, `/api/open-data/lots/${l.id}/ocds`]) {
+      for (const token of [undefined, bidder]) {
+        const refused = await fetchOcds(`${t.url}${url}`, token);
+        expect(refused.status, url).toBe(404);
+        expect(refused.body, url).toMatchObject({ ok: false, error: { code: "OPEN_DATA_NOT_PUBLIC" } });
+      }
+    }
+    unopened = p;
   });
 
-  it("the validator does catch a broken package", () => {
-    expect(validate({ uri: "x", version: "1.1", publisher: { name: "x" }, publishedDate: "yesterday", releases: [{ ocid: "o", id: "1", date: "2026-01-01T00:00:00Z", tag: ["award"], initiationType: "tender", tender: { id: "t", value: { amount: "9", currency: "RMB" } } }] })).toBe(false);
+  it("the CLI writes the package the public address serves (or with --view staff what staff see)", async () => {
+    const cli = (...args: string[]) =>
+      run(process.execPath, ["--import", "tsx", "server/stats/cli.ts", "ocds", ...args], { env: { ...process.env, DATABASE_URL: t.config.databaseUrl, DATA_DIR: t.dir } }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    const written = await cli(project.code, "--base-uri", `${t.url}/`);
+    expect(written.code, written.stderr).toBe(0);
+    const pkg = JSON.parse(written.stdout) as Record<string, unknown>;
+    expectValid(pkg);
+    const served = await fetchOcds(`${t.url}/api/open-data/projects/${project.id}/ocds`);
+    expect(served.status).toBe(200);
+    expect({ ...pkg, publishedDate: null }).toEqual({ ...served.body, publishedDate: null });
+    expect(pkg.uri).toBe(`${t.url}/api/open-data/projects/${project.id}/ocds`);
+    // A project none of whose lots has opened: refused (exit 1, the code), unless asked for the staff's view.
+    const refused = await cli(unopened!.code);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("OPEN_DATA_NOT_PUBLIC");
+    const staff = await cli(unopened!.code, "--view", "staff", "--base-uri", "https://hall.example.gov.cn");
+    expect(staff.code, staff.stderr).toBe(0);
+    expect(JSON.parse(staff.stdout)).toMatchObject({ uri: `https://hall.example.gov.cn/api/open-data/projects/${unopened!.id}/ocds`, releases: [{ tag: ["tender"] }] });
+    expect((await cli(unopened!.code, "--view", "everything")).code).toBe(2);
+    expect((await cli(unopened!.code, "--base-uri", "not a url")).code).toBe(2);
+  }, 120_000);
+
+  it("anybody reads an opened project, a bidder too; an unknown project or lot is NOT_FOUND; a bad id is refused", async () => {
+    const bidder = (await t.login("bidder")).token;
+    for (const token of [undefined, bidder]) {
+      const res = await fetchOcds(`${t.url}/api/stats/projects/${project.id}/ocds`, token);
+      expect(res.status).toBe(200);
+      expectValid(res.body);
+    }
+    expect((await fetchOcds(`${t.url}/api/stats/projects/nope/ocds`, admin)).body).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect((await fetchOcds(`${t.url}/api/open-data/projects/nope/ocds`)).status).toBe(404);
+    expect((await fetchOcds(`${t.url}/api/open-data/lots/nope/ocds`)).body).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    const long = await fetchOcds(`${t.url}/api/open-data/lots/${"x".repeat(65)}/ocds`);
+    expect(long.status).toBe(400);
+    expect(long.body).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
+  });
+
+  it("the validator does catch a broken package, formats included", () => {
+    const validate = ocdsValidator();
+    const broken = {
+      uri: "https://hall.example.gov.cn/open data", // a space: not a URI (the WHATWG URL parser would take it)
+      version: "1.1",
+      publisher: { name: "x" },
+      publishedDate: "yesterday",
+      releases: [
+        {
+          ocid: "o",
+          id: "1",
+          date: "2026-02-30T00:00:00Z", // no such day (Date.parse would take it as 2 March)
+          tag: ["award"],
+          initiationType: "tender",
+          parties: [{ id: "p", contactPoint: { url: "//no-scheme.example/" } }],
+          tender: { id: "t", value: { amount: "9", currency: "RMB" } },
+        },
+      ],
+    };
+    expect(validate(broken)).toBe(false);
     const paths = (validate.errors ?? []).map((e) => e.instancePath);
-    expect(paths).toEqual(expect.arrayContaining(["/uri", "/publishedDate", "/releases/0/tender/value/amount", "/releases/0/tender/value/currency"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["/uri", "/publishedDate", "/releases/0/date", "/releases/0/parties/0/contactPoint/url", "/releases/0/tender/value/amount", "/releases/0/tender/value/currency"]),
+    );
   });
 });

@@ -13,7 +13,10 @@ export interface RouteContract<B extends z.ZodType = z.ZodType, O extends z.ZodT
   summary: string;
   /** "raw": the body is a byte stream (a sealed bid), not JSON. Default "json". */
   body?: "json" | "raw";
-  /** "pdf"/"text"/"csv": the answer is a file, not the JSON envelope (errors still are). Default "json". */
-  produces?: "json" | "pdf" | "text" | "csv";
+  /**
+   * "pdf"/"text"/"csv": the answer is a file, not the JSON envelope (errors still are). "document": a JSON document
+   * served as itself (application/json, no envelope), e.g. an OCDS release package. Default "json".
+   */
+  produces?: "json" | "pdf" | "text" | "csv" | "document";
 }
 export const route = <B extends z.ZodType, O extends z.ZodType>(c: RouteContract<B, O>) => c;

@@ -1,6 +1,7 @@
 // HTTP routes of the statistics (交易统计). Merged into `routes` in http.ts.
 // Reading: the center's staff (admin, supervisor) and tender agents. Changing
 // the ledger (import, entry by hand, category rules): administrators only.
+// The OCDS release packages are open data (audience public, see below).
 import { z } from "zod";
 import { Id } from "./common";
 import {
@@ -10,6 +11,7 @@ import {
   DealView,
   ImportResult,
   ListDealsInput,
+  OcdsReleasePackage,
   ReportFileQuery,
   ReportQuery,
   SetCategoryRuleInput,
@@ -96,12 +98,34 @@ export const statsRoutes = {
     audience: ["admin"],
     summary: "Change a category's rule (applies to deals entered afterwards)",
   }),
+  // Open data (OCDS 1.1.5 release packages with the bids extension): public, served as the package itself
+  // (application/json, no envelope). Anybody reads a lot once its opening has started, bidders once the list is
+  // published, prices once read out; staff (admin, supervisor, agent) also the lots not opened yet (server/stats/ocds.ts).
   projectOcds: route({
     method: "GET",
     path: "/api/stats/projects/:projectId/ocds",
     input: z.object({ projectId: Id }),
-    output: z.record(z.string(), z.unknown()),
-    audience: readers,
-    summary: "OCDS 1.1.5 release package of a project (bids extension): parties, tender, bids, awards",
+    output: OcdsReleasePackage,
+    audience: ["public"],
+    summary: "OCDS 1.1.5 release package of a project (bids extension), the earlier address of openDataProject",
+    produces: "document",
+  }),
+  openDataProject: route({
+    method: "GET",
+    path: "/api/open-data/projects/:projectId/ocds",
+    input: z.object({ projectId: Id }),
+    output: OcdsReleasePackage,
+    audience: ["public"],
+    summary: "Open data: a project's OCDS 1.1.5 release package (bids extension), one release per lot whose opening has started",
+    produces: "document",
+  }),
+  openDataLot: route({
+    method: "GET",
+    path: "/api/open-data/lots/:lotId/ocds",
+    input: z.object({ lotId: Id }),
+    output: OcdsReleasePackage,
+    audience: ["public"],
+    summary: "Open data: one lot's OCDS 1.1.5 release package (one contracting process), once its opening has started",
+    produces: "document",
   }),
 } as const;

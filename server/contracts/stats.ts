@@ -175,3 +175,24 @@ export type ImportResult = z.infer<typeof ImportResult>;
 /** The CSV columns, in this order; `hall` and `agent` may follow. */
 export const importColumns = ["code", "name", "category", "budget_yuan", "reference_yuan", "deal_yuan", "deal_date", "remote_evaluation"] as const;
 export const optionalImportColumns = ["hall", "agent"] as const;
+
+/**
+ * An OCDS 1.1.5 release package as the open-data routes serve it (the package itself, no envelope). Only its frame
+ * is stated here; the releases follow the OCDS release schema with the bids extension (server/stats/ocds.ts, checked
+ * against the published schemas in the tests).
+ */
+export const OcdsReleasePackage = z.object({
+  uri: z.url(),
+  version: z.literal("1.1"),
+  extensions: z.array(z.url()),
+  publishedDate: IsoTime,
+  publisher: z.object({ name: z.string().min(1) }),
+  releases: z.array(z.looseObject({ ocid: z.string(), id: z.string(), date: z.string(), tag: z.array(z.string()) })),
+});
+export type OcdsReleasePackage = z.infer<typeof OcdsReleasePackage>;
+
+/** The open-data addresses (the path, without the host): a project's release package, one lot's (server and pages). */
+export const openDataPath = {
+  project: (projectId: string) => `/api/open-data/projects/${encodeURIComponent(projectId)}/ocds`,
+  lot: (lotId: string) => `/api/open-data/lots/${encodeURIComponent(lotId)}/ocds`,
+};

@@ -66,6 +66,8 @@ export function mount<C extends RouteContract>(
         res.type("text/plain; charset=utf-8").send(data as string);
       } else if (contract.produces === "csv") {
         res.type("text/csv; charset=utf-8").setHeader("Content-Disposition", "attachment").send(data as string);
+      } else if (contract.produces === "document") {
+        res.type("application/json").send(JSON.stringify(data));
       } else res.json({ ok: true, data });
     } catch (err) {
       if (contract.body === "raw" && !req.readableEnded) {
@@ -89,6 +91,7 @@ const statusOf: Record<string, number> = {
   DEVICE_REVOKED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  OPEN_DATA_NOT_PUBLIC: 404,
   UNKNOWN_EVENT: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

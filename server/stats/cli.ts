@@ -6,7 +6,9 @@
 //
 //   import FILE.csv                         all rows or none; prints created/updated/unchanged
 //   report --from YYYY-MM-DD --to YYYY-MM-DD [--format text|json|csv|pdf] [--by category|month|quarter|half|year|hall|agent] [--out FILE]
-//   ocds PROJECT_CODE [--base-uri URL] [--out FILE]
+//   ocds PROJECT_CODE [--base-uri URL] [--view public|staff] [--out FILE]
+//                                           the package GET /api/open-data/projects/:id/ocds serves (public: the lots
+//                                           whose opening has started; staff: every lot), its uri that URL
 //   categories                              the per-category rules
 //   categories set CATEGORY --budget required|optional|forbidden --reference … --reference-name 评估价
 //
@@ -15,7 +17,7 @@ import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { userInfo } from "node:os";
 import { SingleBar } from "cli-progress";
-import { ReportBy, ReportQuery, SetCategoryRuleInput, categoryOrder } from "@contracts/stats";
+import { ReportBy, ReportQuery, SetCategoryRuleInput, categoryOrder, openDataPath } from "@contracts/stats";
 import type { Actor } from "../audit/chain";
 import { exitOnStartupError, prepareDatabase } from "../boot";
 import { loadConfig } from "../config";
@@ -34,7 +36,7 @@ class Usage extends Error {}
 const USAGE = `usage:
   npm run stats -- import FILE.csv
   npm run stats -- report --from YYYY-MM-DD --to YYYY-MM-DD [--format text|json|csv|pdf] [--by ${ReportBy.options.join("|")}] [--out FILE]
-  npm run stats -- ocds PROJECT_CODE [--base-uri URL] [--out FILE]
+  npm run stats -- ocds PROJECT_CODE [--base-uri URL] [--view public|staff] [--out FILE]
   npm run stats -- categories [set CATEGORY --budget R --reference R --reference-name NAME]   (R: required|optional|forbidden)`;
 
 function options(args: string[], allowed: string[]): { flags: Record<string, string>; rest: string[] } {
@@ -136,9 +138,14 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case "ocds": {
-        const { flags, rest } = options(args, ["base-uri", "out"]);
+        const { flags, rest } = options(args, ["base-uri", "out", "view"]);
         if (rest.length !== 1) throw new Usage("ocds takes one project code");
-        const pkg = await projectReleasePackage(db, await projectIdOf(db, rest[0]!), { baseUri: flags["base-uri"] ?? `http://localhost:${config.port}` });
+        const viewer = flags.view ?? "public";
+        if (viewer !== "public" && viewer !== "staff") throw new Usage("--view is public or staff");
+        const base = (flags["base-uri"] ?? `http://localhost:${config.port}`).replace(/\/+$/, "");
+        if (!URL.canParse(base)) throw new Usage(`--base-uri must be an absolute URL, got "${base}"`);
+        const projectId = await projectIdOf(db, rest[0]!);
+        const pkg = await projectReleasePackage(db, projectId, { uri: `${base}${openDataPath.project(projectId)}`, viewer });
         output(`${JSON.stringify(pkg, null, 2)}\n`, flags.out);
         return 0;
       }

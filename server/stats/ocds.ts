@@ -9,10 +9,31 @@
 // awards (the ledger's deal of the lot) → awards[] with relatedBids.
 // Amounts are yuan numbers with currency CNY. Savings, premium, the committee
 // and the draws have no OCDS field and are left out (no local extension).
-// Bidders and bids appear only once the agent has published the bidder list
-// (the law keeps them secret before the opening); bid prices only once read
-// out (唱标).
+//
+// What is public, and when (open data, readable without a login):
+// - a lot's release exists publicly once its opening has started (an opening
+//   session exists); a project's package lists those lots, and before any of
+//   them has started an anonymous caller gets OPEN_DATA_NOT_PUBLIC (404).
+//   Staff (admin, supervisor, agent) also get the lots not opened yet (the
+//   tender's own facts, nothing about bids), as before;
+// - bidders (parties with role tenderer, tender.tenderers, bids.details) once
+//   the agent has published the bidder list (stage bidders-published or
+//   later: the law keeps them secret before the opening), for staff too;
+// - bid values once read out (stage announcing or later);
+// - bids as the opening record lists them: not the replaced ones, nor those
+//   withdrawn before the deadline (never tenderers; 招标投标法 art. 22 keeps
+//   would-be bidders secret);
+// - bid statuses from the bids extension's closed codelist (bidStatus.csv):
+//   sealed → pending; decrypted → pending until the evaluation has reached its
+//   report (the moment the award enters the ledger), then valid or
+//   disqualified from its qualification review; the awarded bid → valid;
+//   failed-bidder (视为撤回) → withdrawn; failed-platform → withdrawn (a bid
+//   opened from escrow later is decrypted and reads like any other). The reason
+//   is in the bid's description, in Chinese as the opening record prints it.
+import { createHash } from "node:crypto";
 import { fenToYuan } from "@contracts/money";
+import type { QualificationResultRow } from "@contracts/evaluation";
+import type { OcdsReleasePackage } from "@contracts/stats";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { dateOfDay } from "./csv";
@@ -54,33 +75,74 @@ const awardCriteria: Record<string, [string, string]> = {
 const tenderStatus: Record<string, string> = { accepting: "active", opening: "active", opened: "complete", cancelled: "cancelled" };
 const publicStages = ["bidders-published", "decrypting", "announcing", "drawing", "confirming", "closed"];
 const pricedStages = ["announcing", "drawing", "confirming", "closed"];
-const bidStatus: Record<string, string> = {
-  sealed: "pending",
-  decrypted: "pending",
-  withdrawn: "withdrawn",
-  "failed-bidder": "withdrawn",
-  "failed-platform": "pending",
+/** The status and its Chinese reason of a bid that is not (yet) evaluated. */
+const byBidStatus: Record<string, { status: string; description?: string }> = {
+  sealed: { status: "pending" },
+  decrypted: { status: "pending" },
+  "failed-bidder": { status: "withdrawn", description: "解密失败（投标人原因，视为撤回）" },
+  "failed-platform": { status: "withdrawn", description: "解密失败（平台原因）" },
 };
 
+/** Who reads: the center's staff (admin, supervisor, agent) or anybody (open data). */
+export type OcdsViewer = "staff" | "public";
+
 export interface OcdsOptions {
-  /** Absolute base of the package URI, e.g. https://hall.example.gov.cn */
-  baseUri: string;
+  /** The absolute URL the package is served at (its `uri`). */
+  uri: string;
+  viewer: OcdsViewer;
   publishedDate?: Date;
   prefix?: string;
 }
 
 type Json = Record<string, unknown>;
 
-/** The release package of one project. */
-export async function projectReleasePackage(db: Db, projectId: string, opts: OcdsOptions): Promise<Json> {
+/** The release package of one project (the lots the viewer may see). */
+export async function projectReleasePackage(db: Db, projectId: string, opts: OcdsOptions): Promise<OcdsReleasePackage> {
   const project = await db.project.findUnique({ where: { id: projectId }, include: { lots: { include: { session: true }, orderBy: { code: "asc" } } } });
   if (!project) throw new AppError("NOT_FOUND", `No project ${projectId}`);
+  const lots = opts.viewer === "staff" ? project.lots : project.lots.filter((l) => l.session !== null);
+  if (!lots.length) throw new AppError("OPEN_DATA_NOT_PUBLIC", "The open data of this project are published once the opening of one of its lots has started");
+  return releasePackage(db, project, lots, opts);
+}
+
+/** The release package of one lot (one contracting process). */
+export async function lotReleasePackage(db: Db, lotId: string, opts: OcdsOptions): Promise<OcdsReleasePackage> {
+  const lot = await db.lot.findUnique({ where: { id: lotId }, include: { session: true, project: true } });
+  if (!lot) throw new AppError("NOT_FOUND", `No lot ${lotId}`);
+  if (opts.viewer !== "staff" && lot.session === null) throw new AppError("OPEN_DATA_NOT_PUBLIC", "The open data of this lot are published once its opening has started");
+  return releasePackage(db, lot.project, [lot], opts);
+}
+
+type ProjectRow = NonNullable<Awaited<ReturnType<Db["project"]["findUnique"]>>>;
+type LotRow = NonNullable<Awaited<ReturnType<Db["lot"]["findUnique"]>>> & { session: { stage: string; openedAt: Date; closedAt: Date | null } | null };
+
+/** Per lot: the evaluation's qualification once it has reached its report (company → qualified, failed criteria labels). */
+async function evaluationOutcomes(db: Db, lotIds: string[]): Promise<Map<string, Map<string, { qualified: boolean; failed: string[] }>>> {
+  const sessions = await db.evalSession.findMany({
+    where: { lotId: { in: lotIds }, status: { not: "sealed" }, step: { in: ["report", "closed"] }, qualification: { not: null } },
+    orderBy: { startedAt: "desc" },
+    select: { lotId: true, template: true, qualification: true },
+  });
+  const out = new Map<string, Map<string, { qualified: boolean; failed: string[] }>>();
+  for (const s of sessions) {
+    if (out.has(s.lotId)) continue; // the latest evaluation of the lot decides
+    const labels = new Map(((JSON.parse(s.template) as { qualification?: { key: string; label: string }[] }).qualification ?? []).map((c) => [c.key, c.label]));
+    const rows = JSON.parse(s.qualification!) as QualificationResultRow[];
+    out.set(s.lotId, new Map(rows.map((r) => [r.companyId, { qualified: r.qualified, failed: r.criteria.filter((c) => !c.passed).map((c) => labels.get(c.criterion) ?? c.criterion) }])));
+  }
+  return out;
+}
+
+const latest = (...dates: (Date | null | undefined)[]) => new Date(Math.max(...dates.filter((d): d is Date => d instanceof Date).map((d) => d.getTime())));
+
+async function releasePackage(db: Db, project: ProjectRow, lots: LotRow[], opts: OcdsOptions): Promise<OcdsReleasePackage> {
   const prefix = opts.prefix ?? ocidPrefix();
   const center = await db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
-  const lotIds = project.lots.map((l) => l.id);
-  const [bids, deals] = await Promise.all([
-    db.bid.findMany({ where: { lotId: { in: lotIds }, status: { not: "replaced" } }, orderBy: [{ submittedAt: "asc" }, { id: "asc" }] }),
+  const lotIds = lots.map((l) => l.id);
+  const [bids, deals, outcomes] = await Promise.all([
+    db.bid.findMany({ where: { lotId: { in: lotIds }, status: { notIn: ["replaced", "withdrawn"] } }, orderBy: [{ submittedAt: "asc" }, { id: "asc" }] }),
     db.statsDeal.findMany({ where: { lotId: { in: lotIds } } }),
+    evaluationOutcomes(db, lotIds),
   ]);
   const companyIds = [...new Set([...bids.map((b) => b.companyId), ...deals.flatMap((d) => (d.winnerCompanyId ? [d.winnerCompanyId] : []))])];
   const companies = new Map((await db.company.findMany({ where: { id: { in: companyIds } } })).map((c) => [c.id, c]));
@@ -90,12 +152,13 @@ export async function projectReleasePackage(db: Db, projectId: string, opts: Ocd
     return { id: c ? `CN-USCC-${c.creditCode}` : `company-${companyId}`, name: c?.name ?? companyId };
   };
 
-  const releases = project.lots.map((lot) => {
+  const releases = lots.map((lot) => {
     const stage = lot.session?.stage ?? null;
     const biddersPublic = stage !== null && publicStages.includes(stage);
     const pricesPublic = stage !== null && pricedStages.includes(stage);
     const lotBids = biddersPublic ? bids.filter((b) => b.lotId === lot.id) : [];
     const deal = deals.find((d) => d.lotId === lot.id);
+    const outcome = outcomes.get(lot.id);
     const tenderers = [...new Map(lotBids.map((b) => [b.companyId, org(b.companyId)])).values()];
     const winner = deal?.winnerCompanyId ? org(deal.winnerCompanyId) : null;
     const parties: Json[] = [{ ...buyer, roles: ["buyer", "procuringEntity"] }];
@@ -124,11 +187,11 @@ export async function projectReleasePackage(db: Db, projectId: string, opts: Ocd
       procuringEntity: buyer,
       ...(biddersPublic ? { tenderers, numberOfTenderers: tenderers.length } : {}),
     };
-    const release: Json = {
-      ocid: `${prefix}-${lot.code}`,
-      id: `${lot.code}-${deal ? "award" : "tender"}-${(deal?.updatedAt ?? lot.session?.closedAt ?? lot.createdAt).toISOString().replace(/[-:.]/g, "")}`,
-      date: (deal?.updatedAt ?? lot.session?.closedAt ?? lot.createdAt).toISOString(),
-      tag: deal ? ["award"] : ["tender"],
+    const ocid = `${prefix}-${lot.code}`;
+    const tag = deal ? ["award"] : ["tender"];
+    const content: Json = {
+      ocid,
+      tag,
       initiationType: "tender",
       language: "zh",
       parties,
@@ -137,15 +200,22 @@ export async function projectReleasePackage(db: Db, projectId: string, opts: Ocd
       tender,
     };
     if (biddersPublic) {
-      release.bids = {
+      content.bids = {
         statistics: [{ id: "bids", measure: "bids", value: lotBids.length }],
         details: lotBids.map((b) => {
           const summary = b.summary ? (JSON.parse(b.summary) as { priceFen?: number }) : null;
-          const awarded = deal?.bidId === b.id;
+          const judged = b.status === "decrypted" ? outcome?.get(b.companyId) : undefined;
+          const { status, description } =
+            deal?.bidId === b.id || judged?.qualified
+              ? { status: "valid" }
+              : judged
+                ? { status: "disqualified", description: `资格审查未通过${judged.failed.length ? `：${judged.failed.join("、")}` : ""}` }
+                : (byBidStatus[b.status] ?? { status: "pending" });
           return {
             id: b.id,
             date: b.submittedAt.toISOString(),
-            status: awarded ? "valid" : (bidStatus[b.status] ?? "pending"),
+            status,
+            ...(description ? { description } : {}),
             tenderers: [org(b.companyId)],
             ...(pricesPublic && b.status === "decrypted" && typeof summary?.priceFen === "number" ? { value: value(summary.priceFen) } : {}),
           };
@@ -153,7 +223,7 @@ export async function projectReleasePackage(db: Db, projectId: string, opts: Ocd
       };
     }
     if (deal) {
-      release.awards = [
+      content.awards = [
         {
           id: `${lot.code}-award`,
           title: `${project.name} ${lot.name} 成交结果`,
@@ -165,12 +235,15 @@ export async function projectReleasePackage(db: Db, projectId: string, opts: Ocd
         },
       ];
     }
-    return release;
+    // A release is immutable: what it states names it (the same content, the same id; any change, a new id).
+    const date = latest(lot.createdAt, lot.session?.openedAt, lot.session?.closedAt, deal?.updatedAt, ...(pricesPublic ? lotBids.map((b) => b.decryptedAt) : []));
+    const digest = createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 12);
+    return { ocid, id: `${lot.code}-${tag[0]}-${digest}`, date: date.toISOString(), tag, ...content };
   });
 
   return {
-    uri: `${opts.baseUri.replace(/\/$/, "")}/api/stats/projects/${project.id}/ocds`,
-    version: "1.1",
+    uri: opts.uri,
+    version: "1.1" as const,
     extensions: [OCDS_BID_EXTENSION],
     publishedDate: (opts.publishedDate ?? new Date()).toISOString(),
     publisher: { name: center.name },

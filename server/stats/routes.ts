@@ -1,14 +1,14 @@
 // HTTP routes of the statistics: contract → command or query.
-import type { Express } from "express";
+import type { Express, Request } from "express";
 import { routes } from "@contracts/http";
-import { actorOf } from "../auth/principal";
+import { actorOf, type Principal } from "../auth/principal";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { mount, person } from "../http/mount";
 import { reportCsv, reportText } from "./format";
 import { importDeals } from "./import";
 import { createDeal, listDeals } from "./ledger";
-import { projectReleasePackage } from "./ocds";
+import { lotReleasePackage, projectReleasePackage, type OcdsViewer } from "./ocds";
 import { reportPdf } from "./pdf";
 import { buildReport } from "./report";
 import { listRules, loadRules, setRule } from "./rules";
@@ -23,6 +23,9 @@ const safeDecode = (s: string) => {
     return s.slice(0, 200);
   }
 };
+
+/** Who reads the open data as staff (the lots not opened yet too); anybody else reads it as the public. */
+const staffRoles = new Set<string>(["admin", "supervisor", "agent"]);
 
 const centerName = async (app: AppContext) => (await app.db.center.findFirst({ orderBy: { createdAt: "asc" } }))?.name ?? "公共资源交易中心";
 
@@ -54,7 +57,12 @@ export function mountStatsRoutes(server: Express, app: AppContext): void {
   });
   mount(server, app, routes.listCategoryRules, () => listRules(app.db));
   mount(server, app, routes.setCategoryRule, ({ principal }, input) => setRule(app.db, actorOf(person(principal)), input));
-  mount(server, app, routes.projectOcds, ({ req }, { projectId }) =>
-    projectReleasePackage(app.db, projectId, { baseUri: `${req.protocol}://${req.get("host") ?? "localhost"}` }),
-  );
+  // Open data: the package itself, with its own address as `uri`; staff also see the lots not opened yet.
+  const ocds = (req: Request, principal: Principal | null) => ({
+    uri: `${req.protocol}://${req.get("host") ?? "localhost"}${req.path}`,
+    viewer: (principal?.kind === "user" && staffRoles.has(principal.role) ? "staff" : "public") as OcdsViewer,
+  });
+  mount(server, app, routes.projectOcds, async ({ req, principal }, { projectId }) => projectReleasePackage(app.db, projectId, ocds(req, principal)));
+  mount(server, app, routes.openDataProject, async ({ req, principal }, { projectId }) => projectReleasePackage(app.db, projectId, ocds(req, principal)));
+  mount(server, app, routes.openDataLot, async ({ req, principal }, { lotId }) => lotReleasePackage(app.db, lotId, ocds(req, principal)));
 }

@@ -57,6 +57,7 @@ const en: MessageSchema = {
     ROOM_NOT_OPENING: "An opening can only be held in an opening room",
     DECRYPTION_IN_PROGRESS: "This bid is being decrypted; wait for the answer",
     SESSION_NOT_OPEN: "The opening has not started",
+    OPEN_DATA_NOT_PUBLIC: "The open data are published once the opening has started",
     WINDOW_STILL_OPEN: "Bids are still pending and the window is open",
     WINDOW_CLOSED: "The decryption window is closed",
     KEY_BEFORE_WINDOW: "Decryption has not started",
@@ -568,6 +569,8 @@ const en: MessageSchema = {
     create: "Create project",
     status: "Status",
     console: "Opening console",
+    openData: "Open data",
+    openDataHint: "The public open data (OCDS release package, JSON), readable without a login once the opening has started",
   },
   projectForm: {
     problems: {
@@ -831,7 +834,7 @@ const en: MessageSchema = {
       premiumRate: "Premium rate %",
     },
     charts: { savingsByCategory: "Savings by category (10k yuan)", savingsByMonth: "Savings by month (10k yuan)", rates: "Savings and premium rates (%)", remoteShare: "Off-site evaluation share", remote: "Off-site", local: "Local", },
-    deal: { date: "Date", code: "Code", name: "Name", remote: "Off-site" },
+    deal: { date: "Date", code: "Code", name: "Name", remote: "Off-site", openData: "Open data", openDataLink: "View", openDataHint: "The public open data (OCDS release package, JSON), readable without a login" },
   },
 };
 

@@ -56,6 +56,7 @@ const zhCN = {
     ROOM_NOT_OPENING: "开标只能安排在开标厅",
     DECRYPTION_IN_PROGRESS: "该投标文件正在解密，请等待结果",
     SESSION_NOT_OPEN: "开标尚未开始",
+    OPEN_DATA_NOT_PUBLIC: "开标开始后才公开开放数据",
     WINDOW_STILL_OPEN: "解密时限未到，仍有投标文件未解密",
     WINDOW_CLOSED: "解密时间已结束",
     KEY_BEFORE_WINDOW: "解密尚未开始",
@@ -568,6 +569,8 @@ const zhCN = {
     create: "创建项目",
     status: "状态",
     console: "开标控制台",
+    openData: "开放数据",
+    openDataHint: "公开的开放数据（开放合同数据标准发布包，JSON）：开标开始后无需登录即可访问",
   },
   projectForm: {
     problems: {
@@ -831,7 +834,7 @@ const zhCN = {
       premiumRate: "溢价率 %",
     },
     charts: { savingsByCategory: "各类别节资（万元）", savingsByMonth: "各月节资（万元）", rates: "节资率与溢价率（%）", remoteShare: "异地评标占比", remote: "异地评标", local: "本地评标", },
-    deal: { date: "成交日期", code: "项目编号", name: "项目名称", remote: "异地评标" },
+    deal: { date: "成交日期", code: "项目编号", name: "项目名称", remote: "异地评标", openData: "开放数据", openDataLink: "查看", openDataHint: "公开的开放数据（开放合同数据标准发布包，JSON），无需登录即可访问" },
   },
 };
 
