@@ -232,6 +232,11 @@ describe("escrow and platform faults, bounded by the opening", () => {
     const text = execFileSync("pdftotext", ["-layout", recordPath(t.app.ctx, c.id), "-"]).toString().replace(/\s+/g, "");
     // (pdftotext interleaves the lines of neighbouring table cells: the status cell is checked by its first line.)
     for (const s of ["解密成功（由监督人", "由监督人托管密钥解密：监督孙丽、监督赵刚", "投标文件解密服务异常"]) expect(text).toContain(s);
+    // The open data says so too, to anybody.
+    const ocds = (await (await fetch(`${t.url}/api/open-data/lots/${c.id}/ocds`)).json()) as { releases: { bids: { details: { id: string; description?: string }[] } }[] };
+    const detail = ocds.releases[0]!.bids.details.find((d) => d.id === c.bids[0]);
+    expect(detail?.description).toContain("由监督人托管密钥解密");
+    expect(ocds.releases[0]!.bids.details.filter((d) => d.description?.includes("托管"))).toHaveLength(1);
   });
   it("no supplement before the record is issued (the last test: this opening stays in its window)", async () => {
     const b = await makeLot("b", [true, true, true]);

@@ -148,7 +148,7 @@ describe("open data through a real opening, read without a login", () => {
     expect(r.bids!.details.map((b) => [b.id, b.status, b.value ?? null, b.description ?? null])).toEqual([
       [bidIds[0], "pending", { amount: 9_650_000, currency: "CNY" }, null],
       [bidIds[1], "withdrawn", null, "解密失败（投标人原因，视为撤回）"],
-      [bidIds[2], "withdrawn", null, "解密失败（平台原因）"],
+      [bidIds[2], "withdrawn", null, "解密失败（平台原因）；平台原因：签章服务故障"],
     ]);
     expect(r.bids!.details.every((b) => ocdsCodes("bidStatus.csv").includes(b.status))).toBe(true);
     // Staff read the same release (nothing more once the opening has started).

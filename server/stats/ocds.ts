@@ -211,11 +211,17 @@ async function releasePackage(db: Db, project: ProjectRow, lots: LotRow[], opts:
               : judged
                 ? { status: "disqualified", description: `资格审查未通过${judged.failed.length ? `：${judged.failed.join("、")}` : ""}` }
                 : (byBidStatus[b.status] ?? { status: "pending" });
+          // Every use of escrow and every platform fault is public, as the signed record prints it.
+          const notes = [
+            b.status === "failed-platform" && b.platformFaultReason ? `平台原因：${b.platformFaultReason}` : null,
+            b.escrowOpenedAt ? "平台原因解密失败，由监督人托管密钥解密" : null,
+          ].filter((x): x is string => x !== null);
+          const said = [description, ...notes].filter(Boolean).join("；");
           return {
             id: b.id,
             date: b.submittedAt.toISOString(),
             status,
-            ...(description ? { description } : {}),
+            ...(said ? { description: said } : {}),
             tenderers: [org(b.companyId)],
             ...(pricesPublic && b.status === "decrypted" && typeof summary?.priceFen === "number" ? { value: value(summary.priceFen) } : {}),
           };
