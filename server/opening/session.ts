@@ -27,6 +27,23 @@ async function moveStage(tx: Tx, sessionId: string, from: Stage[], to: Stage, da
   }
 }
 
+/**
+ * The stage (and what else of the session a command depends on) read again inside the command's transaction:
+ * a check before it could pass while another command moves the stage on (a sign-in, pick, confirmation or
+ * objection landing after the record was issued).
+ */
+async function sessionNow(tx: Tx, sessionId: string) {
+  return tx.openingSession.findUniqueOrThrow({ where: { id: sessionId }, select: { stage: true, drawResult: true, confirmEndsAt: true } });
+}
+
+const SIGN_IN_STAGES: readonly string[] = ["signin", "bidders-published", "decrypting"];
+const signInClosed = () => new AppError("STAGE_CONFLICT", "Sign-in is closed");
+const picksClosed = () => new AppError("STAGE_CONFLICT", "Picks are taken only before the draw is revealed");
+const confirmationNotOpen = () => new AppError("STAGE_CONFLICT", "Confirmation is not open");
+const confirmationOver = () => new AppError("CONFIRMATION_CLOSED", "The confirmation time is over");
+const answerClosed = () => new AppError("STAGE_CONFLICT", "The opening is closed and its record issued; the answer can no longer change");
+const openingClosed = () => new AppError("STAGE_CONFLICT", "The opening is closed; objections go to the tenderer in writing");
+
 const changed = (app: AppContext, lot: { id: string; roomId: string }) => app.events.emit("opening.changed", { lotId: lot.id, roomId: lot.roomId });
 
 export async function openSession(app: AppContext, principal: Principal, lotId: string) {
@@ -60,10 +77,11 @@ export async function openSession(app: AppContext, principal: Principal, lotId: 
 export async function signIn(app: AppContext, principal: Principal, lotId: string, mode: "onsite" | "online") {
   const bidder = asBidder(principal);
   const s = await loadSession(app, lotId);
-  if (!["signin", "bidders-published", "decrypting"].includes(s.stage)) throw new AppError("STAGE_CONFLICT", "Sign-in is closed");
+  if (!SIGN_IN_STAGES.includes(s.stage)) throw signInClosed();
   const bid = await app.db.bid.findFirst({ where: { lotId, companyId: bidder.companyId, status: { in: ["sealed", "decrypted", "failed-platform"] } } });
   if (!bid) throw new AppError("NO_BID", "Your company has no bid on this lot");
   await app.db.$transaction(async (tx) => {
+    if (!SIGN_IN_STAGES.includes((await sessionNow(tx, s.id)).stage)) throw signInClosed();
     if (await tx.signIn.findUnique({ where: { sessionId_companyId: { sessionId: s.id, companyId: bidder.companyId } } })) {
       throw new AppError("ALREADY_SIGNED_IN", "Your company has already signed in");
     }
@@ -121,7 +139,7 @@ export async function pickReservePrices(app: AppContext, principal: Principal, l
   const s = await loadSession(app, lotId);
   const draw = DrawConfig.parse(JSON.parse(s.lot.drawParams));
   if (draw.kind !== "koneps") throw new AppError("NO_DRAW", "This lot's draw has no bidder picks");
-  if (s.stage !== "drawing" || s.drawResult) throw new AppError("STAGE_CONFLICT", "Picks are taken only before the draw is revealed");
+  if (s.stage !== "drawing" || s.drawResult) throw picksClosed();
   const unique = [...new Set(picks)];
   if (unique.length !== draw.picksPerBidder || unique.some((n) => n < 1 || n > draw.count)) {
     throw new AppError("VALIDATION_FAILED", `Pick ${draw.picksPerBidder} different numbers from 1 to ${draw.count}`);
@@ -129,6 +147,8 @@ export async function pickReservePrices(app: AppContext, principal: Principal, l
   const bid = await app.db.bid.findFirst({ where: { lotId, companyId: bidder.companyId, status: "decrypted" } });
   if (!bid) throw new AppError("NO_BID", "Only bidders with an opened bid pick");
   await app.db.$transaction(async (tx) => {
+    const now = await sessionNow(tx, s.id);
+    if (now.stage !== "drawing" || now.drawResult) throw picksClosed();
     const key = { sessionId_companyId: { sessionId: s.id, companyId: bidder.companyId } };
     if (await tx.drawPick.findUnique({ where: key })) throw new AppError("ALREADY_PICKED", "Your company has already picked");
     await tx.drawPick.create({ data: { sessionId: s.id, companyId: bidder.companyId, picks: JSON.stringify(unique.sort((a, b) => a - b)), at: new Date() } });
@@ -163,8 +183,8 @@ export async function revealDraw(app: AppContext, principal: Principal, lotId: s
 export async function confirmRecord(app: AppContext, principal: Principal, lotId: string, decision: "confirm" | "object", text?: string) {
   const bidder = asBidder(principal);
   const s = await loadSession(app, lotId);
-  if (s.stage !== "confirming") throw new AppError("STAGE_CONFLICT", "Confirmation is not open");
-  if (s.confirmEndsAt && new Date() >= s.confirmEndsAt) throw new AppError("CONFIRMATION_CLOSED", "The confirmation time is over");
+  if (s.stage !== "confirming") throw confirmationNotOpen();
+  if (s.confirmEndsAt && new Date() >= s.confirmEndsAt) throw confirmationOver();
   if (decision === "object" && !text) throw new AppError("VALIDATION_FAILED", "An objection needs its reasons (text)");
   const bid = await app.db.bid.findFirst({ where: { lotId, companyId: bidder.companyId, status: { notIn: ["replaced", "withdrawn"] } } });
   if (!bid) throw new AppError("NO_BID", "Your company has no bid on this lot");
@@ -183,10 +203,11 @@ export async function confirmRecord(app: AppContext, principal: Principal, lotId
 export async function raiseObjection(app: AppContext, principal: Principal, lotId: string, text: string) {
   const bidder = asBidder(principal);
   const s = await loadSession(app, lotId);
-  if (s.stage === "closed") throw new AppError("STAGE_CONFLICT", "The opening is closed; objections go to the tenderer in writing");
+  if (s.stage === "closed") throw openingClosed();
   const bid = await app.db.bid.findFirst({ where: { lotId, companyId: bidder.companyId, status: { notIn: ["replaced", "withdrawn"] } } });
   if (!bid) throw new AppError("NO_BID", "Only bidders of this lot may object at the opening");
   const row = await app.db.$transaction(async (tx) => {
+    if ((await sessionNow(tx, s.id)).stage === "closed") throw openingClosed();
     const o = await tx.objection.create({ data: { sessionId: s.id, companyId: bidder.companyId, userId: bidder.userId, text, at: new Date() } });
     await appendAudit(tx, { actor: actorOf(principal), action: "opening.objection", target: `lot:${lotId}`, payload: { objectionId: o.id, text } });
     return o;
@@ -199,7 +220,10 @@ export async function answerObjection(app: AppContext, principal: Principal, obj
   const o = await app.db.objection.findUnique({ where: { id: objectionId }, include: { session: { include: { lot: { include: { project: true } } } } } });
   if (!o) throw new AppError("NOT_FOUND", `No objection ${objectionId}`);
   assertLotAgent(principal, o.session.lot);
+  // The answer is on the opening record: once the record is issued it stays as signed.
+  if (o.session.stage === "closed") throw answerClosed();
   await app.db.$transaction(async (tx) => {
+    if ((await sessionNow(tx, o.sessionId)).stage === "closed") throw answerClosed();
     const { count } = await tx.objection.updateMany({
       where: { id: o.id, answeredAt: null },
       data: { answer, answeredAt: new Date(), answeredBy: principal.kind === "user" ? principal.userId : "" },
