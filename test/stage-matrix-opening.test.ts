@@ -40,10 +40,13 @@ const KBW = "KEY_BEFORE_WINDOW";
 const WC = "WINDOW_CLOSED";
 const NB = "NO_BID";
 const ND = "NO_DRAW";
-/** Once the record is issued (lead's rule for escrow and fault marks): either code. */
-const ISSUED = [SC, "RECORD_ISSUED"] as const;
-/** Escrow before the opening (lead's rule): either code. */
-const EARLY = [SNO, "ESCROW_TOO_EARLY"] as const;
+/** Platform faults and escrow (server/opening/escrow-rules.ts): before the window, after the announcement, once the record is issued. */
+const EARLY = "ESCROW_TOO_EARLY";
+const OVER = "ESCROW_WINDOW_OVER";
+const ISSUED = "RECORD_ISSUED";
+const LAPSED = "BID_LAPSED";
+/** A supplement record before the record is issued. */
+const NRI = "RECORD_NOT_ISSUED";
 
 const agents = (row: Cell[]) => ({ agent: row, admin: row });
 const TABLE: Record<string, Partial<Record<Role, Cell[]>>> = {
@@ -81,9 +84,10 @@ const TABLE: Record<string, Partial<Record<Role, Cell[]>>> = {
   "opening:answerObjection":   agents([NA,        NA,       OK,     OK,        OK,         OK,         OK,      OK,    OK,         SC]),
   // Only for a bid still sealed, between the window and the announcement's end: after the window every bid is
   // decrypted or has failed, so from `announcing` on the input is a bid that lapsed through its bidder.
-  "opening:markPlatformFault": agents([SNO,       SNO,      SC,     SC,        OK,         SC,         SC,      SC,    SC,         ISSUED]),
+  "opening:markPlatformFault": agents([EARLY,     EARLY,    EARLY,  EARLY,     OK,         LAPSED,     OVER,    OVER,  OVER,       ISSUED]),
   "opening:submitEscrowShare": {
-    supervisor:                       [EARLY,     EARLY,    SC,     SC,        OK,         OK,         SC,      SC,    SC,         ISSUED] },
+    supervisor:                       [EARLY,     EARLY,    EARLY,  EARLY,     OK,         OK,         OVER,    OVER,  OVER,       ISSUED] },
+  "opening:issueSupplement":   agents([NRI,       NRI,      NRI,    NRI,       NRI,        NRI,        NRI,     NRI,   NRI,        OK]),
   "http:submitBid": {
     bidder:                           [OK,        LATE,     LC,     LC,        LC,         LC,         LC,      LC,    LC,         LC],
     "bidder-nobid":                   [OK,        LATE,     LC,     LC,        LC,         LC,         LC,      LC,    LC,         LC] },
@@ -230,6 +234,7 @@ const BUILD: Record<string, Build> = {
     return { input: { bidId: await bidIdOf(w, part), share: w.share } };
   },
 };
+BUILD["opening:issueSupplement"] = async (w) => ({ input: { lotId: w.lotId, reason: "更正开标记录表述", text: "第二家投标人的签到方式更正为现场签到。" } });
 for (const c of AgentCommand.options) BUILD[c] ??= lotRef;
 
 async function send(cmd: string, w: Walk, x: { who: Who; input: Record<string, unknown> }): Promise<Ack<unknown>> {
