@@ -71,9 +71,17 @@ export interface Tally {
   ok: number;
   /** Allowed pairs of a moving command checked by the walk's own step in a later stage (one moves the subject on). */
   okElsewhere: number;
+  /** Allowed pairs neither run nor walked (only one of them can move the subject on; or `skip`). */
+  notRun: number;
   na: number;
 }
-export const newTally = (): Tally => ({ pairs: 0, refusedRole: 0, refusedStage: 0, ok: 0, okElsewhere: 0, na: 0 });
+export const newTally = (): Tally => ({ pairs: 0, refusedRole: 0, refusedStage: 0, ok: 0, okElsewhere: 0, notRun: 0, na: 0 });
+
+/** The walk ran an allowed pair of a moving command itself (tryAllowed had counted it as not run). */
+export function walked(tally: Tally) {
+  tally.notRun--;
+  tally.okElsewhere++;
+}
 
 const label = (table: string, stage: string, row: { command: string; variant?: string }, role: string) => `${table} [${stage}] ${role} → ${rowName(row)}`;
 
@@ -120,13 +128,17 @@ export async function tryAllowed<S extends string, R extends string, C>(
   stage: S,
   ctx: C,
   tally: Tally,
+  /** skip: allowed pairs that cannot both run on one subject (e.g. signing and refusing to sign by one member): counted as not run. */
   opts: { fresh?: (row: MatrixRow<S, R, C>, role: R) => Promise<C>; skip?: (row: MatrixRow<S, R, C>, role: R) => boolean } = {},
 ) {
   for (const row of table.rows) {
     for (const role of table.roles) {
       if (row.na?.(stage, role) || expected(table, row, stage, role) !== "ok") continue;
-      if (opts.skip?.(row, role)) continue;
-      if (row.moves && !opts.fresh) continue;
+      if ((row.moves && !opts.fresh) || opts.skip?.(row, role)) {
+        tally.notRun++;
+        tally.pairs++;
+        continue;
+      }
       const res = await row.run(role, row.moves ? await opts.fresh!(row, role) : ctx);
       expect(res.ok ? "ok" : res.error.code, label(table.name, stage, row, role)).toBe("ok");
       tally.ok++;
@@ -145,7 +157,7 @@ export function summary(table: MatrixTable<string, string, unknown>, tally: Tall
   const all = table.rows.length * table.stages.length * table.roles.length;
   return (
     `[stage-matrix] ${table.name}: ${table.rows.length} commands × ${table.stages.length} stages × ${table.roles.length} roles = ${all} pairs: ` +
-    `${tally.ok} allowed ran ok, ${tally.okElsewhere} allowed (moving) checked by the walk, ${tally.refusedRole} refused for the role, ` +
+    `${tally.ok} allowed ran ok, ${tally.okElsewhere} allowed (moving) ran as the walk's step, ${tally.notRun} allowed not run, ${tally.refusedRole} refused for the role, ` +
     `${tally.refusedStage} refused for the stage, ${tally.na} without anything to act on`
   );
 }
