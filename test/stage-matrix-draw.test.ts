@@ -174,7 +174,10 @@ async function copyAt(stage: Stage): Promise<Copy> {
     ok(await call(socket("device"), "experts:signInStart", { residentId: c.seats[i]!.residentId }), "signInStart");
     c.seats[i]!.code = rec.messages.filter((m) => m.kind === "sign-in-code").at(-1)!.code!;
   }
-  if (stage === "cancelled") ok(await call(socket("agent"), "experts:cancelDraw", { drawId: c.drawId, reason: "项目延期，重新抽取" }), "cancel");
+  if (stage === "cancelled") {
+    ok(await call(socket("agent"), "experts:cancelDraw", { drawId: c.drawId, reason: "项目延期，重新抽取" }), "cancel");
+    await messagesSent();
+  }
   if (stage === "evaluating") {
     await openWithBids(t, c.lotId, [80_000_000, 85_000_000]);
     await t.app.db.expertDraw.update({ where: { id: c.drawId }, data: { evaluationAt: new Date(Date.now() - 60_000) } });
@@ -191,6 +194,16 @@ const copies: Copy[] = [];
 async function retire() {
   const live = await t.app.db.expertDraw.findMany({ where: { id: { in: copies.map((c) => c.drawId) }, status: { in: ["committed", "drawn"] } }, select: { id: true } });
   for (const d of live) ok(await call(socket("agent"), "experts:cancelDraw", { drawId: d.id, reason: "矩阵测试结束" }), "retire");
+  await messagesSent();
+}
+
+/** A cancellation goes out to the experts after the commit: wait until it has (the notifier's count is fingerprinted). */
+async function messagesSent() {
+  let last = -1;
+  while (rec.messages.length !== last) {
+    last = rec.messages.length;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** What a refused command must leave alone: the database (draws, picks, sessions, audit) and the messages sent. */

@@ -38,6 +38,8 @@ const members: Member[] = [];
 const people = new Map<Person, TestSocket>();
 /** In each stage, the next member (after the chair) whose one-time acts (pledge, vote, submit, sign…) are still open. */
 let cursor = 1;
+/** Drafts' clientSeq: only goes up (as a terminal's). */
+let draftSeq = 0;
 
 const running: Stage[] = ["signin", "pledge", "conflicts", "chair", "qualification", "scoring", "price", "aggregate", "candidates", "report"];
 const beforeChair: Stage[] = ["not-started", "signin", "pledge", "conflicts", "chair"];
@@ -122,7 +124,7 @@ const rows: Row[] = [
       stages: step === "scoring" ? ["scoring", "paused"] : ["qualification"],
       stageCode: { closed: "SESSION_CLOSED" },
       na: noSession,
-      run: (r) => as(r, (s) => call(s, "evaluation:draft", { sessionId, clientSeq: Date.now(), sheet: sheet(step) })),
+      run: (r) => as(r, (s) => call(s, "evaluation:draft", { sessionId, clientSeq: ++draftSeq, sheet: sheet(step) })),
     }),
   ),
   ...(["qualification", "scoring"] as const).map(
