@@ -115,7 +115,7 @@ describe("the lowest evaluated price, pause, correction", () => {
     ok(await call(w.agent, "evaluation:advance", { sessionId, from: "candidates" }));
     await until(() => !!supView.state?.report, 5000, "report made");
     expect(supView.state!.candidates!.map((c) => c.priceFen)).toEqual([85_000_000, 88_000_000]);
-    await unchanged(() => call(w.agent, "evaluation:advance", { sessionId, from: "report" }), "STEP_INCOMPLETE");
+    await unchanged(() => call(w.agent, "evaluation:advance", { sessionId, from: "report" }), "STEP_CONFLICT"); // never left by advance: it closes once everyone has signed
   });
 
   it("refusing to sign: with reasons it is recorded as a refusal, without as agreeing; each member once; the platform closes", async () => {

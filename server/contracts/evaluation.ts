@@ -243,7 +243,8 @@ export type DraftSheet = z.infer<typeof DraftSheet>;
 export const DraftInput = z.object({
   sessionId: Id,
   /** Increasing per terminal; an older draft arriving late is ignored. */
-  clientSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** Stored as a 32-bit integer (PostgreSQL INTEGER): a larger one is refused here, not by the database. */
+  clientSeq: z.number().int().min(0).max(2_147_483_647),
   sheet: DraftSheet,
 });
 export const DraftResult = z.object({ step: SheetStep, clientSeq: z.number(), savedAt: IsoTime, applied: z.boolean() });

@@ -67,6 +67,18 @@ function assertStep(s: SessionRow, ...steps: EvalStep[]) {
   if (!steps.includes(s.step as EvalStep)) throw new AppError("STEP_CONFLICT", `The evaluation is at step ${s.step}, not ${steps.join("/")}`);
 }
 
+/**
+ * The session's status and step again, inside the command's transaction, with its row taken first (a no-op write:
+ * `advance`, a pause or a seal, which write the row, wait for this transaction or make it fail here), so nothing
+ * lands on a step that moved or a session that stopped after the command's first look.
+ */
+async function lockStage(tx: Tx, sessionId: string, check: (s: SessionRow) => void): Promise<SessionRow> {
+  await tx.evalSession.updateMany({ where: { id: sessionId }, data: { chairRound: { increment: 0 } } });
+  const s = await tx.evalSession.findUniqueOrThrow({ where: { id: sessionId } });
+  check(s);
+  return s;
+}
+
 /** Members with their seating (`pick`: signed in or not, where) and person (name, employer, expert or 招标人代表): committee.ts. */
 export const membersWithPicks = committeeOf;
 
@@ -298,6 +310,10 @@ export async function submitSheet(app: AppContext, principal: Principal, input: 
   const version = (await app.db.evalSubmission.count({ where: { memberId: member.id, step: input.sheet.step } })) + 1;
   const now = new Date();
   const row = await app.db.$transaction(async (tx) => {
+    await lockStage(tx, s.id, (cur) => {
+      assertRunning(cur);
+      assertStep(cur, input.sheet.step);
+    });
     // Two submissions racing for one member and step, or for one key: the unique indexes keep one.
     const clash = await tx.evalSubmission.findFirst({ where: { OR: [{ memberId: member.id, step: input.sheet.step, supersededAt: null }, { sessionId: s.id, idempotencyKey: input.idempotencyKey }] } });
     if (clash) throw new AppError("ALREADY_SUBMITTED", "This step was submitted meanwhile");
@@ -349,11 +365,11 @@ export async function advance(app: AppContext, principal: Principal, input: { se
   }
   assertRunning(s);
   assertStep(s, input.from);
-  const blockers = await blockersOf(app.db, s);
-  if (blockers.length) throw new AppError("STEP_INCOMPLETE", `The step ${s.step} is not complete: ${blockers.map(blockerText).join("; ")}`, blockers.map((b) => ({ path: "step", message: blockerText(b) })));
   const steps = stepsFor(t.method);
   const next = steps[steps.indexOf(s.step as EvalStep) + 1];
   if (!next || next === "closed") throw new AppError("STEP_CONFLICT", "The report closes the evaluation once everyone has signed");
+  const blockers = await blockersOf(app.db, s);
+  if (blockers.length) throw new AppError("STEP_INCOMPLETE", `The step ${s.step} is not complete: ${blockers.map(blockerText).join("; ")}`, blockers.map((b) => ({ path: "step", message: blockerText(b) })));
   const bidders = await loadBidders(app.db, s.lotId);
   const data: Record<string, unknown> = { step: next };
   if (s.step === "signin") data.beganAt = new Date();
@@ -568,6 +584,10 @@ export async function approveAction(app: AppContext, principal: Principal, input
   const now = new Date();
   let status = s.status;
   await app.db.$transaction(async (tx) => {
+    // A sealed or closed session takes no decision any more (its record is final).
+    const s = await lockStage(tx, input.sessionId, (cur) => {
+      if (cur.status === "sealed" || cur.status === "closed") assertRunning(cur);
+    });
     const { count } = await tx.evalRequest.updateMany({ where: { id: r.id, state: "pending" }, data: { state: input.approve ? "approved" : "rejected", decidedBy: principal.userId, decidedAt: now, note: input.note } });
     if (count !== 1) throw new AppError("ALREADY_DONE", "The request was decided meanwhile");
     if (input.approve) {
@@ -649,6 +669,10 @@ export async function answerClarification(app: AppContext, principal: Principal,
   const now = new Date();
   if (c.expiredAt || now > c.answerBy) throw new AppError("ANSWER_CLOSED", "The time to answer is over");
   await app.db.$transaction(async (tx) => {
+    // The committee reads answers until its report is signed: a sealed or closed session takes none.
+    await lockStage(tx, c.sessionId, (s) => {
+      if (s.status === "sealed" || s.status === "closed") assertRunning(s);
+    });
     const { count } = await tx.evalClarification.updateMany({ where: { id: c.id, answeredAt: null, expiredAt: null }, data: { answer: input.answer, answeredAt: now } });
     if (count !== 1) {
       const again = await tx.evalClarification.findUnique({ where: { id: c.id } });

@@ -93,6 +93,13 @@ export async function createEvaluation(app: AppContext, principal: Principal, in
   const actor = actorOf(principal);
   const tie = sealTieSeed(app);
   await app.db.$transaction(async (tx) => {
+    // The stage again, inside the transaction: the draw's row is taken first (a cancel takes it too, experts/draws.ts),
+    // then no other session of the lot may have started meanwhile.
+    const { count } = await tx.expertDraw.updateMany({ where: { id: draw.id, status: "drawn" }, data: { status: "drawn" } });
+    if (count !== 1) throw new AppError("STAGE_CONFLICT", "The expert draw changed meanwhile");
+    if (await tx.evalSession.findFirst({ where: { lotId: lot.id, status: { in: ["running", "paused", "closed"] } }, select: { id: true } })) {
+      throw new AppError("EVALUATION_EXISTS", "This lot already has an evaluation (seal it before forming a new committee)");
+    }
     await tx.evalSession.create({ data: { id, lotId: lot.id, drawId: draw.id, template: JSON.stringify(input.template), createdBy: actor.id, ...tie } });
     // A site's link is "unused" (未启用) until a device of its room is seen: no fault clock for a terminal never switched on.
     for (const [roomId, role] of sites) await tx.evalSite.create({ data: { sessionId: id, roomId, role, link: "unused", linkChangedAt: now } });

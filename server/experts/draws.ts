@@ -21,7 +21,7 @@ import { formatShanghai } from "@contracts/time";
 import { appendAudit, type Actor } from "../audit/chain";
 import { actorOf, type Principal } from "../auth/principal";
 import type { AppContext } from "../context";
-import { dbProvider, type Tx } from "../db";
+import { dbProvider, type Db, type Tx } from "../db";
 import { AppError } from "../errors";
 import { newSeed, seedHash } from "../opening/draws";
 import { assertLotAgent } from "../opening/projects";
@@ -566,6 +566,10 @@ export async function answerInvitation(app: AppContext, token: string, decision:
   if (pick.state !== "notified") throw new AppError("ALREADY_ANSWERED", `This invitation is already ${pick.state}`);
   const now = new Date();
   if (pick.answerBy && now >= pick.answerBy) throw new AppError("ANSWER_CLOSED", "The time to answer is over; a replacement has been or is being drawn");
+  const started = (db: Db | Tx) => db.evalSession.findFirst({ where: { drawId: draw.id, status: { in: ["running", "paused", "closed"] } }, select: { id: true } });
+  const startedError = () => new AppError("EVALUATION_STARTED", "The evaluation has started: the invitation can no longer be answered by link");
+  // Before the proof takes one of the link's tries; again inside the transaction below.
+  if (await started(app.db)) throw startedError();
   await checkAnswerProof(app, pick, idLast4);
   const actor = linkActor(pick.id);
   let called: Called | null = null;
@@ -576,6 +580,9 @@ export async function answerInvitation(app: AppContext, token: string, decision:
       data: { state, answeredAt: now, answerVia: "link", declineReason: decision === "decline" ? (reason ?? "") : null },
     });
     if (count !== 1) throw new AppError("ALREADY_ANSWERED", "This invitation was already answered");
+    // Once the committee's evaluation has started the link is closed: the expert is at a terminal or not (a decline
+    // here would draw a replacement beside a committee already seated).
+    if (await started(tx)) throw startedError();
     await appendAudit(tx, { actor, action: `experts.${decision}`, target: `expert-draw:${draw.id}`, payload: { seq: pick.seq, via: "link", reason: reason ?? null } });
     if (decision === "decline") called = await fillSeat(app, tx, draw.id, pick, now, actor);
   });
@@ -638,6 +645,11 @@ export async function cancelDraw(app: AppContext, principal: Principal, drawId: 
       data: { status: "cancelled", cancelledAt: new Date(), cancelReason: reason, seedSealed: null },
     });
     if (count !== 1) throw new AppError("STAGE_CONFLICT", "This draw is already cancelled");
+    // Checked after the draw's row is taken (evaluation/start.ts takes it too): a committee whose evaluation has
+    // started (or ended) keeps its draw; only a sealed session's draw may go (a new committee follows).
+    if (await tx.evalSession.findFirst({ where: { drawId, status: { in: ["running", "paused", "closed"] } }, select: { id: true } })) {
+      throw new AppError("STAGE_CONFLICT", "The committee of this draw has started its evaluation: the draw can no longer be cancelled");
+    }
     await tx.expertPick.updateMany({ where: { drawId, state: { in: ["reserve", "notified", "accepted"] } }, data: { state: "cancelled" } });
     const touched = await tx.expertPick.findMany({ where: { drawId }, select: { expertId: true } });
     await refreshBusy(tx, touched.map((p) => p.expertId), app.config.experts.maxDraws, app.config.experts.drawWindowDays);

@@ -56,19 +56,7 @@ export async function evaluationWorld(
   const withRep = opts.committee === "4+rep";
   const project = await createLot(t, a.token, { ...(withRep ? { ownerRepresentatives: 1 } : {}), ...(opts.lot ?? {}) });
   const lotId = project.lots[0]!.id;
-  const companies = await t.app.db.company.findMany({ orderBy: { name: "asc" } });
-  if (companies.length < pricesFen.length) throw new Error("not enough demo companies");
-  const bidders = pricesFen.map((p, i) => ({ companyId: companies[i]!.id, name: companies[i]!.name, priceFen: p }));
-  for (const [i, b] of bidders.entries()) {
-    await t.app.db.bid.create({
-      data: {
-        lotId, companyId: b.companyId, status: "decrypted", filePath: "/dev/null", sha256: "0".repeat(64), sizeBytes: 0n,
-        submittedAt: new Date(Date.now() - 7_200_000 + i), decryptedAt: new Date(Date.now() - 3_600_000 + i * 1000), receipt: "{}", signature: "",
-        summary: JSON.stringify({ priceFen: b.priceFen, durationDays: 300, quality: "合格", projectManager: "张工", fields: {}, documents: [] }),
-      },
-    });
-  }
-  await t.app.db.lot.update({ where: { id: lotId }, data: { status: "opened" } });
+  const bidders = await openWithBids(t, lotId, pricesFen);
   const off = opts.poolOffset ?? 0;
   const here = makeExperts(14, ["A010101"], { seed: 11 + off, cities: [5] });
   const there = makeExperts(6, ["A0104"], { seed: 12 + off, cities: [6] });
@@ -99,6 +87,24 @@ export async function evaluationWorld(
     await t.app.db.expertDraw.update({ where: { id: res.data.drawId }, data: { evaluationAt: new Date(Date.now() - 60_000) } });
   }
   return { agentToken: a.token, agent, lotId, drawId: res.data.drawId, rec, pool, ids, bidders };
+}
+
+/** The lot's opening closed with one decrypted bid per price (one demo company each, in name order). */
+export async function openWithBids(t: TestApp, lotId: string, pricesFen: number[]) {
+  const companies = await t.app.db.company.findMany({ orderBy: { name: "asc" } });
+  if (companies.length < pricesFen.length) throw new Error("not enough demo companies");
+  const bidders = pricesFen.map((p, i) => ({ companyId: companies[i]!.id, name: companies[i]!.name, priceFen: p }));
+  for (const [i, b] of bidders.entries()) {
+    await t.app.db.bid.create({
+      data: {
+        lotId, companyId: b.companyId, status: "decrypted", filePath: "/dev/null", sha256: "0".repeat(64), sizeBytes: 0n,
+        submittedAt: new Date(Date.now() - 7_200_000 + i), decryptedAt: new Date(Date.now() - 3_600_000 + i * 1000), receipt: "{}", signature: "",
+        summary: JSON.stringify({ priceFen: b.priceFen, durationDays: 300, quality: "合格", projectManager: "张工", fields: {}, documents: [] }),
+      },
+    });
+  }
+  await t.app.db.lot.update({ where: { id: lotId }, data: { status: "opened" } });
+  return bidders;
 }
 
 /** Signs an expert in at a terminal (ID number + the one-time code the notifier recorded). */
