@@ -12,7 +12,7 @@ import type { EvalExpertState, EvalSupervisorState } from "@contracts/evaluation
 import { LiveStreamClient } from "@contracts/live-client";
 import { call, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
 import { evaluationWorld, expectUnchanged, expertKey, lowestTemplate, ok, passQualification, toQualification, type CommitteeMember, type EvalWorld } from "./helpers/evaluation";
-import { createNssTrustStore, verifyPdfSignatures } from "../server/documents";
+import { pdfSignatures } from "./helpers/pdf";
 import { signatureBoxOf } from "../server/documents/signature-boxes";
 import { seedHash } from "../server/opening/draws";
 
@@ -143,14 +143,9 @@ describe("evaluated-price adjustments, ranking, and the signed report with a ref
       expect(text).toContain(s);
     }
     expect(text).toMatch(new RegExp(`${refuser.name}（席位 ${await seatOf(refuser)}）`));
-    const store = await createNssTrustStore([t.app.ctx.pki.ca.certPem]);
-    try {
-      const report = await verifyPdfSignatures(file, { nssDir: store.nssDir });
-      expect(report.signatures).toHaveLength(members.length); // the signers + the platform
-      for (const sig of report.signatures) expect(sig).toMatchObject({ valid: true, trusted: true });
-    } finally {
-      await store.dispose();
-    }
+    const signatures = await pdfSignatures(t, file);
+    expect(signatures).toHaveLength(members.length); // the signers + the platform
+    for (const sig of signatures) expect(sig).toMatchObject({ valid: true, trusted: true });
     // Each expert's widget sits in its box with an appearance; pdftoppm draws it (seal red) there, not in the refuser's box.
     const doc = await PDFDocument.load(bytes);
     const reddish = async (field: string) => {

@@ -18,7 +18,7 @@ import type { RoomScreenState, WallState } from "@contracts/rooms";
 import { LiveStreamClient } from "@contracts/live-client";
 import { call, startTestApp, until, untilStream, type TestApp, type TestSocket } from "./helpers/app";
 import { committeeTerminals, comprehensiveTemplate, evaluationWorld, expectUnchanged, expertKey, ok, signInAt, terminal, type EvalWorld } from "./helpers/evaluation";
-import { createNssTrustStore, verifyPdfSignatures } from "../server/documents";
+import { pdfSignatures } from "./helpers/pdf";
 import { verifyAudit } from "../server/audit/chain";
 import { Q } from "../server/evaluation/rational";
 import { changed, CLOSED_SHOWN_MS } from "../server/evaluation/session";
@@ -411,15 +411,10 @@ describe("an evaluation across two sites, end to end", () => {
     for (const s of ["评标报告", "评标委员会", "资格审查", "资质证书已过期", "价格分", "30.00", "28.24", "推荐中标候选人", "技术方案未响应招标文件关键工期要求", "暂列金额", "配偶任该公司项目经理", "本人认为第一名投标人", ...active().map((x) => x.name)]) {
       expect(text).toContain(s);
     }
-    const store = await createNssTrustStore([t.app.ctx.pki.ca.certPem]);
-    try {
-      const report = await verifyPdfSignatures(file, { nssDir: store.nssDir });
-      expect(report.signatures).toHaveLength(7);
-      for (const sig of report.signatures) expect(sig).toMatchObject({ valid: true, trusted: true });
-      expect(report.signatures.map((s) => s.signerName)).toEqual([...active().slice(0, 6).map((x) => x.name), "电子开评标平台签章"]);
-    } finally {
-      await store.dispose();
-    }
+    const signatures = await pdfSignatures(t, file);
+    expect(signatures).toHaveLength(7);
+    for (const sig of signatures) expect(sig).toMatchObject({ valid: true, trusted: true });
+    expect(signatures.map((s) => s.signerName)).toEqual([...active().slice(0, 6).map((x) => x.name), "电子开评标平台签章"]);
     expect(await verifyAudit(t.app.db)).toMatchObject({ ok: true });
   });
 });

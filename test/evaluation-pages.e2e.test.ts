@@ -22,7 +22,7 @@ import { call, startTestApp, until, type TestApp, type TestSocket } from "./help
 import { browserSuiteEnabled, launch } from "./helpers/browser";
 import { loginInBrowser, type Person } from "./helpers/hall-browser";
 import { committeeTerminals, comprehensiveTemplate, evaluationWorld, expertKey, ok, signInAt, type EvalWorld } from "./helpers/evaluation";
-import { createNssTrustStore, verifyPdfSignatures } from "../server/documents";
+import { pdfSignatures } from "./helpers/pdf";
 import { changed, CLOSED_SHOWN_MS } from "../server/evaluation/session";
 
 const enabled = browserSuiteEnabled();
@@ -429,16 +429,11 @@ describe.runIf(enabled)("the evaluation pages in Chromium", () => {
     writeFileSync(file, Buffer.from(await res.arrayBuffer()));
     const pdfText = execFileSync("pdftotext", ["-layout", file, "-"]).toString();
     for (const x of ["本人对第三名的技术评分持保留意见", "技术方案未响应关键工期要求", "暂列金额为 20 万元", me().name]) expect(pdfText).toContain(x);
-    const store = await createNssTrustStore([t.app.ctx.pki.ca.certPem]);
-    try {
-      const report = await verifyPdfSignatures(file, { nssDir: store.nssDir });
-      expect(report.signatures).toHaveLength(8);
-      for (const sig of report.signatures) expect(sig).toMatchObject({ valid: true, trusted: true });
-      // The first signature is the browser's (the terminal signed first).
-      expect(report.signatures[0]!.signerName).toBe(me().name);
-    } finally {
-      await store.dispose();
-    }
+    const signatures = await pdfSignatures(t, file);
+    expect(signatures).toHaveLength(8);
+    for (const sig of signatures) expect(sig).toMatchObject({ valid: true, trusted: true });
+    // The first signature is the browser's (the terminal signed first).
+    expect(signatures[0]!.signerName).toBe(me().name);
   });
 
   it("the agent starts an evaluation from its page: lot, draw and the default template; an early start asks first (seats not accepted, the time)", async () => {

@@ -6,7 +6,6 @@
 // supervisors and time; once the record is issued nothing changes it, and a
 // correction is a supplement record (补充记录): its own signed PDF, listed beside
 // the original. Each refusal leaves the database as it was.
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +15,7 @@ import { call, startTestApp, untilStream, type TestApp, type TestSocket } from "
 import { dbFingerprint } from "./helpers/db-state";
 import { bidJson, bidZip, bidderKits, createLot, passDeadline, recoverKeyHex, sealWithOpenssl, uploadBid, type BidderKit } from "./helpers/opening";
 import { recordPath } from "../server/opening/record";
-import { createNssTrustStore, verifyPdfSignatures } from "../server/documents";
+import { pdfSignatures, pdfTextFlat } from "./helpers/pdf";
 
 let t: TestApp;
 let dir: string;
@@ -160,7 +159,7 @@ describe("escrow and platform faults, bounded by the opening", () => {
     const session = await t.app.db.openingSession.findUniqueOrThrow({ where: { lotId: a.id } });
     const recordBytes = readFileSync(recordPath(t.app.ctx, a.id));
     expect(createHash("sha256").update(recordBytes).digest("hex")).toBe(session.recordSha256);
-    const text = execFileSync("pdftotext", ["-layout", recordPath(t.app.ctx, a.id), "-"]).toString().replace(/\s+/g, "");
+    const text = pdfTextFlat(recordPath(t.app.ctx, a.id));
     expect(text).toContain("数字证书服务中断");
     expect(text).toContain("未经托管解密");
     await refused(share(a, 1, 0), "RECORD_ISSUED", a.bids[0]);
@@ -191,16 +190,11 @@ describe("escrow and platform faults, bounded by the opening", () => {
     writeFileSync(file, bytes);
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(st.supplements[0]!.sha256);
     const session = await t.app.db.openingSession.findUniqueOrThrow({ where: { lotId: a.id } });
-    const text = execFileSync("pdftotext", ["-layout", file, "-"]).toString().replace(/\s+/g, "");
+    const text = pdfTextFlat(file);
     for (const s of ["开标记录补充记录（第1号）", "更正故障原因表述", "数字证书认证服务中断约二十分钟", session.recordSha256!]) expect(text).toContain(s);
-    const store = await createNssTrustStore([t.app.ctx.pki.ca.certPem]);
-    try {
-      const report = await verifyPdfSignatures(file, { nssDir: store.nssDir });
-      expect(report.signatures).toHaveLength(1);
-      expect(report.signatures[0]).toMatchObject({ valid: true, trusted: true });
-    } finally {
-      await store.dispose();
-    }
+    const signatures = await pdfSignatures(t, file);
+    expect(signatures).toHaveLength(1);
+    expect(signatures[0]).toMatchObject({ valid: true, trusted: true });
     // The original record is untouched; the next supplement is no. 2; an unknown number is a clear 404.
     const record = readFileSync(recordPath(t.app.ctx, a.id));
     expect(createHash("sha256").update(record).digest("hex")).toBe(session.recordSha256);
@@ -229,7 +223,7 @@ describe("escrow and platform faults, bounded by the opening", () => {
     await agentDo("opening:startConfirmation", c.id);
     for (const s of bidders) expect((await call(s, "opening:confirm", { lotId: c.id, decision: "confirm" })).ok).toBe(true);
     await agentDo("opening:close", c.id);
-    const text = execFileSync("pdftotext", ["-layout", recordPath(t.app.ctx, c.id), "-"]).toString().replace(/\s+/g, "");
+    const text = pdfTextFlat(recordPath(t.app.ctx, c.id));
     // (pdftotext interleaves the lines of neighbouring table cells: the status cell is checked by its first line.)
     for (const s of ["解密成功（由监督人", "由监督人托管密钥解密：监督孙丽、监督赵刚", "投标文件解密服务异常"]) expect(text).toContain(s);
     // The open data says so too, to anybody.

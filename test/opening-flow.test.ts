@@ -15,7 +15,7 @@ import { call, startTestApp, until, type TestApp, type TestSocket } from "./help
 import { bidJson, bidZip, bidderKits, createLot, passDeadline, recoverKeyHex, sealWithOpenssl, uploadBid, type BidderKit } from "./helpers/opening";
 import { verifyAudit } from "../server/audit/chain";
 import { OPENSSL_KEY_RECOVERY_SH } from "../server/opening/sealing/openssl-recipe";
-import { createNssTrustStore, verifyPdfSignatures } from "../server/documents";
+import { pdfSignatures } from "./helpers/pdf";
 
 const run = promisify(execFile);
 let t: TestApp;
@@ -216,14 +216,9 @@ describe("a full opening", () => {
     // The escrow use and the platform fault with its reason are printed (pdftotext may wrap table cells: spaces out).
     const flat = text.replace(/\s+/g, "");
     for (const s of ["由监督人托管密钥解密", "监督赵刚、监督孙丽", "签章服务故障", "平台原因解密失败及托管解密记录"]) expect(flat).toContain(s);
-    const store = await createNssTrustStore([t.app.ctx.pki.ca.certPem]);
-    try {
-      const report = await verifyPdfSignatures(file, { nssDir: store.nssDir });
-      expect(report.signatures).toHaveLength(1);
-      expect(report.signatures[0]).toMatchObject({ valid: true, trusted: true });
-    } finally {
-      await store.dispose();
-    }
+    const signatures = await pdfSignatures(t, file);
+    expect(signatures).toHaveLength(1);
+    expect(signatures[0]).toMatchObject({ valid: true, trusted: true });
   });
 
   it("keeps the audit chain whole and leaves no stray files", async () => {
