@@ -1,4 +1,4 @@
-// The README's "one hall day" (一个开标评标日), done as a new user does it: in
+// The "one hall day" of docs/hall-day.md (一个开标评标日), done as a new user does it: in
 // Chromium, through the pages only. The app starts as `npm start` starts it (the
 // demo center with its content: expert pool, 2018 ledger, the open tender
 // DEMO-GC-001); every person logs in through the login page; the only files
@@ -13,8 +13,8 @@
 // the agent's page, the invitations accepted from the links on the outbox page
 // (短信发件箱) with the last 4 characters of the ID number, the evaluation
 // started, experts signing in at seven terminal screens with the codes from the
-// outbox, the sheets, the signed report and the deal on 交易统计; the brief's
-// half-year on 交易统计. Screenshots: test-artifacts/walkthrough/.
+// outbox, the sheets, the signed report and the deal on 交易统计; the sample
+// ledger's half-year (2018-01 … 2018-06) on 交易统计. Screenshots: test-artifacts/walkthrough/.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -78,7 +78,7 @@ const pdfsig = (file: string) => spawnSync("pdfsig", [file], { encoding: "utf8" 
 /** A link in the role's top navigation, clicked like a user does. */
 const nav = (page: Page, label: string) => page.locator("nav a, .role-nav a").filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) }).first().click();
 
-describe.runIf(enabled)("one hall day (一个开标评标日), as the README walks it, in Chromium", () => {
+describe.runIf(enabled)("one hall day (一个开标评标日), as docs/hall-day.md walks it, in Chromium", () => {
   beforeAll(async () => {
     const dist = ensureClientBuilt();
     // The demo `npm start` seeds on a fresh DATA_DIR: the center and its content.
