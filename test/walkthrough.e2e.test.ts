@@ -433,7 +433,7 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as docs/hall-day.
     await shot(page, "19-statistics-deal");
   }, 60_000);
 
-  it("交易统计 shows the brief's half-year to a supervisor", async () => {
+  it("交易统计 shows the 2018 half-year to a supervisor", async () => {
     const sup = await loginInBrowser(day.browser, day.t.url, "supervisor", { width: 1600, height: 1000 });
     await nav(sup.page, "交易统计");
     await sup.page.waitForURL(/\/stats$/);
@@ -441,7 +441,7 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as docs/hall-day.
     await dates.nth(0).fill("2018-01-01");
     await dates.nth(1).fill("2018-06-30");
     await press(sup.page, "查询");
-    // The brief's totals (万元): 67 deals (12 remote), 25003.87 成交, 23764.47 预算, 节资率 3.04 %, 溢价率 32.07 %.
+    // The county report's totals (万元): 67 deals (12 remote), 25003.87 成交, 23764.47 预算, 节资率 3.04 %, 溢价率 32.07 %.
     const total = sup.page.locator("tr", { hasText: "合计" }).first();
     await total.waitFor({ timeout: 60_000 });
     expect((await total.innerText()).split(/\s+/).filter(Boolean)).toEqual(["合计", "67（12）", "25003.87", "23764.47", "723.35", "3.04", "67.50", "21.65", "32.07"]);
