@@ -1,5 +1,5 @@
 // Benchmark: action-to-last-device latency with two server processes through
-// Redis against one process, same run (issue 8: goal ≤ 1.5×).
+// Redis against one process, same run (goal ≤ 1.5×).
 //
 // Timed: `room:setNotice` emitted on an agent socket (clock read just before the
 // emit) → the resulting `live:update` arriving at the LAST of N device sockets

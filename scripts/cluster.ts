@@ -6,7 +6,7 @@
 // (REDIS_URL: Socket.IO adapter, presence, login throttle); timers fire once
 // through database leases. The primary applies migrations and seeds first,
 // then forks; a worker that dies is replaced.
-// Several machines: run this (or `npm start`) on each, behind a proxy; see README "Scale-out".
+// Several machines: run this (or `npm start`) on each, behind a proxy; see docs/operations.md, "Scale-out".
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { loadConfig, type Config } from "../server/config";

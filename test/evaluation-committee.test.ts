@@ -1,4 +1,4 @@
-// The committee beyond the drawn experts, and starting it (issue 14):
+// The committee beyond the drawn experts, and starting it:
 // - the tenderer's representative (招标人代表): a lot with one seat, 4 drawn experts + 1
 //   representative named at the start; the representative signs in at an expert terminal
 //   with the ID number and the code sent to the phone (same commands as the experts),

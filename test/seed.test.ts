@@ -1,6 +1,6 @@
 // The demo center `npm start` seeds (server/seed): with the app's context it holds,
 // besides rooms, devices and people, the specialty tree and an expert pool that
-// fills a 7-expert two-site draw with backups, the brief's half-year ledger, and
+// fills a 7-expert two-site draw with backups, the 2018 half-year ledger, and
 // an open tender that takes a demo bidder's sealed bid. The audit chain verifies;
 // a second seed does nothing; an interrupted seed is finished by the next one;
 // a database seeded without content (test apps) never gets it later.
@@ -41,7 +41,7 @@ async function contentFingerprint(t: TestApp) {
   });
 }
 
-/** The brief's totals for 2018-01-01 … 2018-06-30 (万元 × 10,000 = yuan). */
+/** The county report's totals for 2018-01-01 … 2018-06-30 (万元 × 10,000 = yuan). */
 const BRIEF_TOTAL = {
   deals: 67,
   remoteEvaluations: 12,
@@ -136,7 +136,7 @@ describe("the demo `npm start` seeds, on a fresh database", () => {
     expect(new Set(picks.map((p) => p.expertId)).size).toBe(10);
   });
 
-  it("the half-year report returns the brief's figures", async () => {
+  it("the half-year report returns the county report's figures", async () => {
     const admin = await t.login("admin");
     const res = await t.api<StatsReport>("GET", "/api/stats/report?from=2018-01-01&to=2018-06-30", { token: admin.token });
     if (!res.body.ok) throw new Error(JSON.stringify(res.body));

@@ -1,6 +1,6 @@
-// The domain brief's half-year table, reproduced from 67 made-up deals (plus
-// 4 outside the period) imported over HTTP: the JSON document of the issue,
-// the text table in 万元, CSV, the groupings, the PDF (pdftotext, qpdf), the
+// A county center's published half-year table (2018-01 … 2018-06), reproduced
+// from 67 made-up deals (plus 4 outside the period) imported over HTTP: the JSON
+// document, the text table in 万元, CSV, the groupings, the PDF (pdftotext, qpdf), the
 // CLI on the same database, the ledger, and who may do what.
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -16,7 +16,7 @@ const FIXTURE = join(import.meta.dirname, "fixtures", "stats", "half-year-2018.c
 let t: TestApp;
 let admin: string;
 
-/** The brief: 2018-01-01 … 2018-06-30, in yuan (万元 × 10,000). */
+/** The county report: 2018-01-01 … 2018-06-30, in yuan (万元 × 10,000). */
 const HALF_YEAR: StatsReport = {
   from: "2018-01-01",
   to: "2018-06-30",
@@ -71,7 +71,7 @@ describe("import", () => {
 });
 
 describe("the half-year report", () => {
-  it("JSON: the brief's table to the fen; deals outside the period do not count", async () => {
+  it("JSON: the county report's table to the fen; deals outside the period do not count", async () => {
     const res = await t.api<StatsReport>("GET", "/api/stats/report?from=2018-01-01&to=2018-06-30", { token: admin });
     expect(res.body).toEqual({ ok: true, data: HALF_YEAR });
     expect(Object.keys((res.body as { data: object }).data)).toEqual(["from", "to", "categories", "total"]);
@@ -84,7 +84,7 @@ describe("the half-year report", () => {
     expect(d.categories.map((c) => c.deals)).toEqual([43, 14, 10, 2]);
   });
 
-  it("text: the brief's table in 万元", async () => {
+  it("text: the county report's table in 万元", async () => {
     const text = await (await get(admin, "/api/stats/report.txt?from=2018-01-01&to=2018-06-30")).text();
     const rows = text.split("\n").map((l) => l.split(/\s{2,}/));
     expect(rows).toContainEqual(["工程建设", "42（其中远程异地评标 12）", "21062.79", "低于预算 678.05（节资率 3.12%）"]);
@@ -151,7 +151,7 @@ describe("the half-year report", () => {
 });
 
 describe("the CLI on the same database (DATABASE_URL)", () => {
-  it("report --format json prints the issue's document", async () => {
+  it("report --format json prints the JSON report document", async () => {
     const { stdout } = await cli("report", "--from", "2018-01-01", "--to", "2018-06-30", "--format", "json");
     expect(JSON.parse(stdout)).toEqual(HALF_YEAR);
   });

@@ -1,4 +1,4 @@
-// The README's "one hall day" (一个开标评标日), done as a new user does it: in
+// The "one hall day" of docs/hall-day.md (一个开标评标日), done as a new user does it: in
 // Chromium, through the pages only. The app starts as `npm start` starts it (the
 // demo center with its content: expert pool, 2018 ledger, the open tender
 // DEMO-GC-001); every person logs in through the login page; the only files
@@ -13,8 +13,8 @@
 // the agent's page, the invitations accepted from the links on the outbox page
 // (短信发件箱) with the last 4 characters of the ID number, the evaluation
 // started, experts signing in at seven terminal screens with the codes from the
-// outbox, the sheets, the signed report and the deal on 交易统计; the brief's
-// half-year on 交易统计. Screenshots: test-artifacts/walkthrough/.
+// outbox, the sheets, the signed report and the deal on 交易统计; the sample
+// ledger's half-year (2018-01 … 2018-06) on 交易统计. Screenshots: test-artifacts/walkthrough/.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -78,7 +78,7 @@ const pdfsig = (file: string) => spawnSync("pdfsig", [file], { encoding: "utf8" 
 /** A link in the role's top navigation, clicked like a user does. */
 const nav = (page: Page, label: string) => page.locator("nav a, .role-nav a").filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) }).first().click();
 
-describe.runIf(enabled)("one hall day (一个开标评标日), as the README walks it, in Chromium", () => {
+describe.runIf(enabled)("one hall day (一个开标评标日), as docs/hall-day.md walks it, in Chromium", () => {
   beforeAll(async () => {
     const dist = ensureClientBuilt();
     // The demo `npm start` seeds on a fresh DATA_DIR: the center and its content.
@@ -433,7 +433,7 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as the README wal
     await shot(page, "19-statistics-deal");
   }, 60_000);
 
-  it("交易统计 shows the brief's half-year to a supervisor", async () => {
+  it("交易统计 shows the 2018 half-year to a supervisor", async () => {
     const sup = await loginInBrowser(day.browser, day.t.url, "supervisor", { width: 1600, height: 1000 });
     await nav(sup.page, "交易统计");
     await sup.page.waitForURL(/\/stats$/);
@@ -441,7 +441,7 @@ describe.runIf(enabled)("one hall day (一个开标评标日), as the README wal
     await dates.nth(0).fill("2018-01-01");
     await dates.nth(1).fill("2018-06-30");
     await press(sup.page, "查询");
-    // The brief's totals (万元): 67 deals (12 remote), 25003.87 成交, 23764.47 预算, 节资率 3.04 %, 溢价率 32.07 %.
+    // The county report's totals (万元): 67 deals (12 remote), 25003.87 成交, 23764.47 预算, 节资率 3.04 %, 溢价率 32.07 %.
     const total = sup.page.locator("tr", { hasText: "合计" }).first();
     await total.waitFor({ timeout: 60_000 });
     expect((await total.innerText()).split(/\s+/).filter(Boolean)).toEqual(["合计", "67（12）", "25003.87", "23764.47", "723.35", "3.04", "67.50", "21.65", "32.07"]);

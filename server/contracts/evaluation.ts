@@ -101,7 +101,7 @@ const Key = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,31}$/, "must be a short k
 export const Rounding = z.object({ places: z.number().int().min(0).max(4).default(2), mode: z.literal("half-up").default("half-up") });
 export type Rounding = z.infer<typeof Rounding>;
 
-/** Price score rules (domain brief, scoring formulas 1–3). */
+/** Price score rules: the three common price formulas. */
 export const PriceRule = z.discriminatedUnion("kind", [
   /** 财政部令第87号: base = lowest valid bid; score = base / bid × weight × 100. */
   z.object({ kind: z.literal("lowest-price-base"), weight: DecimalText }),

@@ -1,7 +1,8 @@
 // The statistics (交易统计) wire: the ledger of deals, the per-category rules,
 // the savings/premium report and the CSV import result. Money in the ledger
 // travels as integer fen; the report carries yuan strings with 2 decimals and
-// rates as fraction strings with 4 decimals (half up), as the issue fixes.
+// rates as fraction strings with 4 decimals (half up), so every reader (page,
+// CLI, export) shows the same rounded figure.
 import { z } from "zod";
 import { Fen, Id, IsoTime, TextEncoding } from "./common";
 import { Category, categoryNames } from "./opening";

@@ -1,4 +1,4 @@
-// The worked examples of the domain brief give exactly the published scores.
+// The published worked examples of the price formulas give exactly their published scores.
 import { describe, expect, it } from "vitest";
 import { Q } from "./rational";
 import { aggregateExpertScores, averageTimesOneMinusK, isOutlier, lowestPriceBase, trimmedAverageDeviation } from "./scoring";

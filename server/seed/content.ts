@@ -2,8 +2,9 @@
 // page has something to show right after `npm start`: the sample specialty tree
 // and a pool of synthetic experts (enough to draw a committee of 7 over the
 // main evaluation room and the off-site room, with backups), the statistics
-// ledger of the domain brief's half-year (67 deals + 4 outside it), and one open
-// tender whose lot accepts sealed bids from the three demo bidders.
+// ledger that reproduces a county center's 2018 half-year report (67 deals + 4
+// outside it), and one open tender whose lot accepts sealed bids from the three
+// demo bidders.
 //
 // Everything goes through the domains' own commands (importSpecialties, the
 // experts importer with sealed ID numbers, the ledger's CSV import, createProject
@@ -137,7 +138,7 @@ async function seedPool(app: AppContext, skip: (line: string) => void): Promise<
   }
 }
 
-/** The ledger: the brief's half-year, skipped when any deal is recorded. One transaction (the import is all or nothing). */
+/** The ledger: the 2018 half-year sample, skipped when any deal is recorded. One transaction (the import is all or nothing). */
 async function seedLedger(app: AppContext, skip: (line: string) => void): Promise<number> {
   if (await app.db.statsDeal.findFirst({ select: { id: true } })) return 0;
   try {

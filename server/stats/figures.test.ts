@@ -23,7 +23,7 @@ describe("worked examples", () => {
     expect(percentOf("0.3207")).toBe("32.07%");
   });
 
-  it("a group sums only the deals a figure applies to (the brief's totals: 678.05 + 45.30 = 723.35 万元 below budget)", () => {
+  it("a group sums only the deals a figure applies to (the county report's totals: 678.05 + 45.30 = 723.35 万元 below budget)", () => {
     const g = emptyBucket();
     addInto(g, dealBucket({ budgetFen: 2_174_084_000_000n / 100n, referenceFen: null, dealFen: 2_106_279_000_000n / 100n, remoteEvaluation: true }));
     addInto(g, dealBucket({ budgetFen: 2_023_630_000n, referenceFen: null, dealFen: 1_978_330_000n, remoteEvaluation: false }));

@@ -1,6 +1,6 @@
-// The report as people read it: a text table like the domain brief's (万元,
-// 2 decimals, half up) and CSV (yuan, the JSON's figures, one row per category
-// and total).
+// The report as people read it: a text table like a county center's published
+// half-year table (万元, 2 decimals, half up) and CSV (yuan, the JSON's figures,
+// one row per category and total).
 import { categoryNames, type Category, type Figures, type StatsReport } from "@contracts/stats";
 import { fenToWanYuan } from "@contracts/money";
 import { percentOf, yuanStringToFen } from "./figures";

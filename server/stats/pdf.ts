@@ -1,6 +1,7 @@
-// The (half-year) statistics report as a Chinese A4 PDF: the brief's table,
-// the detailed figures, the months, and charts (savings by category and
-// month, savings and premium rates, share of remote off-site evaluations).
+// The (half-year) statistics report as a Chinese A4 PDF: the summary table a
+// county center publishes, the detailed figures, the months, and charts
+// (savings by category and month, savings and premium rates, share of remote
+// off-site evaluations).
 import { categoryNames, categoryOrder, type Figures, type StatsReport } from "@contracts/stats";
 import type { EChartsOption } from "echarts";
 import type { Db } from "../db";

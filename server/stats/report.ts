@@ -172,7 +172,7 @@ function section(cats: CategoryBuckets): Pick<ReportGroup, "categories" | "total
   };
 }
 
-/** The report document of the issue (`--format json`). */
+/** The report as a JSON document (`--format json`, `GET /api/stats/report`). */
 export async function buildReport(db: Db, q: { from: string; to: string; by: ReportBy }): Promise<StatsReport> {
   const { groups, all } = await reportBuckets(db, q.from, q.to, q.by);
   if (q.by === "category") return { from: q.from, to: q.to, ...section(all) };

@@ -1,4 +1,4 @@
-// Per-category rules of the ledger. Defaults follow the domain brief: savings
+// Per-category rules of the ledger. Defaults follow a county center's report: savings
 // against the budget for engineering and procurement; premium against the
 // assessed value (评估价) for property rights and the listing start price
 // (挂牌起始价) for land. An administrator may change them per category (regions
@@ -11,7 +11,7 @@ export const defaultRules: Record<Category, Omit<CategoryRule, "category" | "nam
   engineering: { budget: "required", reference: "forbidden", referenceName: "参考价" },
   procurement: { budget: "required", reference: "forbidden", referenceName: "参考价" },
   property: { budget: "forbidden", reference: "required", referenceName: "评估价" },
-  // A county report may leave land without its start price (the brief's table shows "—").
+  // A county report may leave land without its start price (its table shows "—" for land).
   land: { budget: "forbidden", reference: "optional", referenceName: "挂牌起始价" },
 };
 

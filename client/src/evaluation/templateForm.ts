@@ -1,5 +1,5 @@
 // The agent's scoring template form (评标办法) → the wire's ScoringTemplate:
-// presets for 综合评估法 (with the three price formulas of the domain brief)
+// presets for 综合评估法 (with the three common price formulas)
 // and 经评审的最低投标价法, editable criteria, checked with the contract's own
 // schema before it is sent.
 import { ScoringTemplate, type ScoringTemplateInput } from "@contracts/evaluation";
