@@ -124,7 +124,7 @@ describe("recordDeal: the award becomes a deal of the ledger", () => {
 });
 
 describe("OCDS 1.1.5 export", () => {
-  it("a package valid against the release package schema with the bids extension, mapping the brief's fields", async () => {
+  it("a package valid against the release package schema with the bids extension, mapping budget, control price, bidders, prices and the award", async () => {
     const res = await fetchOcds(`${t.url}/api/stats/projects/${project.id}/ocds`, agent);
     expect(res.status).toBe(200);
     expect(res.type).toMatch(/^application\/json\b/);

@@ -45,7 +45,7 @@ export const statsRoutes = {
     input: ReportQuery,
     output: z.unknown(),
     audience: readers,
-    summary: "The report as the brief's text table (万元)",
+    summary: "The report as a text table (万元)",
     produces: "text",
   }),
   statsReportPdf: route({

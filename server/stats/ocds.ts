@@ -1,7 +1,7 @@
 // Open Contracting Data Standard 1.1.5: a project as a release package with
 // the bids extension. One contracting process (ocid) per lot, since each lot
 // is opened and awarded on its own; core 1.1.5 has no lots without the lots
-// extension. Mapping (domain brief): budget → planning.budget.amount; control
+// extension. Mapping: budget → planning.budget.amount; control
 // price → tender.value; procedure → tender.procurementMethod (+ details);
 // evaluation method → tender.awardCriteria (+ details); electronic submission →
 // tender.submissionMethod; deadlines → tender.tenderPeriod / awardPeriod;
