@@ -8,7 +8,7 @@ import type { AdjustmentDecision, PriceScores, QualificationResultRow, ResultRow
 import { fenToYuan } from "@contracts/money";
 import type { AppContext } from "../context";
 import { formatShanghai, renderPdf, type PdfBlock } from "../documents";
-import { loadBidders, loadSession, membersWithPicks } from "./session";
+import { loadBidders, loadSession, membersWithPicks } from "./model";
 import { sheetTotals } from "./compute";
 import { rankingViews } from "./ranking";
 
