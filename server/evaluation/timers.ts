@@ -48,7 +48,7 @@ export async function expireClarification(app: AppContext, id: string, now = new
   return expired;
 }
 
-/** At start-up: every running fault clock is armed again. */
+/** At start-up: every timer is armed again from the database (fault clocks, closed screens, clarification deadlines). */
 export async function armEvaluationTimers(app: AppContext): Promise<void> {
   const sites = await app.db.evalSite.findMany({ where: { link: "down", faultEndsAt: { not: null } } });
   for (const x of sites) {
