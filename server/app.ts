@@ -40,7 +40,8 @@ import { resendUnsentInvitations, startInvitationSweep } from "./experts/resend"
 import { expertDrawStream } from "./experts/views";
 import { RedisLink } from "./scale/redis";
 import { evaluationStreams } from "./evaluation/views";
-import { armEvaluationTimers, wireEvaluationLinks } from "./evaluation/links";
+import { wireEvaluationLinks } from "./evaluation/links";
+import { armEvaluationTimers } from "./evaluation/timers";
 
 export interface App {
   http: HttpServer;

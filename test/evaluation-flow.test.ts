@@ -21,7 +21,8 @@ import { committeeTerminals, comprehensiveTemplate, evaluationWorld, expectUncha
 import { pdfSignatures } from "./helpers/pdf";
 import { verifyAudit } from "../server/audit/chain";
 import { Q } from "../server/evaluation/rational";
-import { changed, CLOSED_SHOWN_MS } from "../server/evaluation/session";
+import { changed } from "../server/evaluation/model";
+import { CLOSED_SHOWN_MS } from "../server/evaluation/rules";
 
 let t: TestApp;
 let w: EvalWorld;

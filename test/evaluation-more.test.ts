@@ -10,7 +10,7 @@ import type { WallState } from "@contracts/rooms";
 import { LiveStreamClient } from "@contracts/live-client";
 import { call, startTestApp, until, type TestApp, type TestSocket } from "./helpers/app";
 import { evaluationWorld, expectUnchanged, lowestTemplate, ok, terminal, toQualification as toQualificationIn, type CommitteeMember, type EvalWorld } from "./helpers/evaluation";
-import { armEvaluationTimers } from "../server/evaluation/links";
+import { armEvaluationTimers } from "../server/evaluation/timers";
 
 let t: TestApp;
 let sup: TestSocket;

@@ -23,7 +23,8 @@ import { browserSuiteEnabled, launch } from "./helpers/browser";
 import { loginInBrowser, type Person } from "./helpers/hall-browser";
 import { committeeTerminals, comprehensiveTemplate, evaluationWorld, expertKey, ok, signInAt, type EvalWorld } from "./helpers/evaluation";
 import { pdfSignatures } from "./helpers/pdf";
-import { changed, CLOSED_SHOWN_MS } from "../server/evaluation/session";
+import { changed } from "../server/evaluation/model";
+import { CLOSED_SHOWN_MS } from "../server/evaluation/rules";
 
 const enabled = browserSuiteEnabled();
 const artifacts = join(process.cwd(), "test-artifacts", "evaluation");

@@ -13,7 +13,7 @@ import { appendAudit, type Actor } from "../audit/chain";
 import type { AppContext } from "../context";
 import type { Tx } from "../db";
 import { callBackupForEvaluation } from "../experts/draws";
-import { loadBidders } from "./session";
+import { loadBidders } from "./model";
 
 export interface DetectedConflict {
   companyId: string;

@@ -1,26 +1,24 @@
 // Socket handlers of the evaluation: input validated and audience checked by
 // the dispatcher; each calls one command.
 import type { DomainHandlers } from "../sockets/handlers";
-import {
-  advance,
-  answerClarification,
-  approveAction,
-  declareConflicts,
-  dissent,
-  enrollKey,
-  pledge,
-  prepareSignature,
-  refuseSign,
-  requestAction,
-  requestClarification,
-  saveDraft,
-  sealSession,
-  signReport,
-  submitSheet,
-  voteChair,
-  whoami,
-} from "./session";
-import { createEvaluation } from "./start";
+import { createEvaluation } from "./commands/create-evaluation";
+import { advance } from "./commands/advance";
+import { answerClarification } from "./commands/answer-clarification";
+import { approveAction } from "./commands/approve-action";
+import { declareConflicts } from "./commands/declare-conflicts";
+import { dissent } from "./commands/dissent";
+import { enrollKey } from "./commands/enroll-key";
+import { pledge } from "./commands/pledge";
+import { prepareSignature } from "./commands/prepare-signature";
+import { refuseSign } from "./commands/refuse-sign";
+import { requestAction } from "./commands/request-action";
+import { requestClarification } from "./commands/request-clarification";
+import { saveDraft } from "./commands/save-draft";
+import { sealSession } from "./commands/seal-session";
+import { signReport } from "./commands/sign-report";
+import { submitSheet } from "./commands/submit-sheet";
+import { voteChair } from "./commands/vote-chair";
+import { whoami } from "./commands/whoami";
 
 export const evaluationHandlers: DomainHandlers<"evaluation"> = {
   "evaluation:create": ({ app, principal }, i) => createEvaluation(app, principal, i),

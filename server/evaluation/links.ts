@@ -2,21 +2,17 @@
 // any device of its room is online (presence); a lost link starts the fault
 // clock: EVAL_FAULT_BEFORE_START_MINUTES before the evaluation began (left
 // sign-in), EVAL_FAULT_DURING_MINUTES during it. A restored link stops it. At
-// expiry (a timer, re-armed from the database at start-up) the streams refresh:
+// expiry (a timer, re-armed from the database at start-up: timers.ts) the streams refresh:
 // the wall shows it expired, a supervisor may seal the session.
 // A site none of whose devices has been online since the session started is
 // "unused" (未启用: terminals never switched on): that is no fault, no clock runs;
 // the clock starts only when a site that was up goes down.
 import { appendAudit } from "../audit/chain";
 import type { AppContext } from "../context";
-import { armClarification, armClosedShown, changed, CLOSED_SHOWN_MS } from "./session";
+import { changed } from "./model";
+import { armFault, cancelFault } from "./timers";
 
 const system = { kind: "system" as const, id: "evaluation-links", role: "system" };
-const timerName = (sessionId: string, roomId: string) => `eval-fault:${sessionId}:${roomId}`;
-
-function armFault(app: AppContext, sessionId: string, roomId: string, endsAt: Date) {
-  app.timers.at(timerName(sessionId, roomId), endsAt, () => changed(app, sessionId));
-}
 
 /** Recomputes every site's link of live sessions (optionally one session); records changes. */
 export async function refreshLinks(app: AppContext, sessionId?: string): Promise<void> {
@@ -42,7 +38,7 @@ export async function refreshLinks(app: AppContext, sessionId?: string): Promise
       });
       if (!moved) continue;
       touched = true;
-      if (up) app.timers.cancel(timerName(s.id, site.roomId));
+      if (up) cancelFault(app, s.id, site.roomId);
       else armFault(app, s.id, site.roomId, fault.faultEndsAt!);
     }
     if (touched || sessionId) await changed(app, s.id);
@@ -77,19 +73,4 @@ export function wireEvaluationLinks(app: AppContext): void {
       app.log.error({ err, drawId }, "evaluation refresh after a draw change failed");
     }
   });
-}
-
-/** At start-up: every running fault clock is armed again. */
-export async function armEvaluationTimers(app: AppContext): Promise<void> {
-  const sites = await app.db.evalSite.findMany({ where: { link: "down", faultEndsAt: { not: null } } });
-  for (const x of sites) {
-    const s = await app.db.evalSession.findUnique({ where: { id: x.sessionId }, select: { status: true } });
-    if (s && (s.status === "running" || s.status === "paused")) armFault(app, x.sessionId, x.roomId, x.faultEndsAt!);
-  }
-  // Sessions closed a moment ago still shown in their rooms: their screens go back to idle on time.
-  const closed = await app.db.evalSession.findMany({ where: { status: "closed", closedAt: { gt: new Date(Date.now() - CLOSED_SHOWN_MS) } }, select: { id: true, closedAt: true } });
-  for (const s of closed) armClosedShown(app, s.id, s.closedAt!);
-  // Questions to bidders still open: their answer deadline (a deadline passed while the server was down fires at once).
-  const open = await app.db.evalClarification.findMany({ where: { answeredAt: null, expiredAt: null }, select: { id: true, answerBy: true } });
-  for (const c of open) armClarification(app, c.id, c.answerBy);
 }

@@ -8,7 +8,7 @@ import type { AdjustmentDecision, PriceScores, QualificationResultRow, ResultRow
 import { fenToYuan } from "@contracts/money";
 import type { AppContext } from "../context";
 import { formatShanghai, renderPdf, type PdfBlock } from "../documents";
-import { loadBidders, loadSession, membersWithPicks } from "./session";
+import { loadBidders, loadSession, membersWithPicks } from "./model";
 import { sheetTotals } from "./compute";
 import { rankingViews } from "./ranking";
 
@@ -52,7 +52,9 @@ const result = (s: { result: string | null }) => (s.result ? (JSON.parse(s.resul
 
 const methodNames: Record<string, string> = { comprehensive: "综合评估法", "lowest-evaluated-price": "经评审的最低投标价法" };
 
-export async function makeReport(app: AppContext, sessionId: string): Promise<Uint8Array> {
+
+/** Everything the report says, read once: the session, the lot, the committee with names, the sheets and the records. */
+async function gatherReport(app: AppContext, sessionId: string) {
   const { s, t } = await loadSession(app.db, sessionId);
   const lot = await app.db.lot.findUniqueOrThrow({ where: { id: s.lotId }, include: { project: true } });
   const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
@@ -80,9 +82,14 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
   const candidates = s.candidates ? (JSON.parse(s.candidates) as ResultRow[]) : [];
   const chair = s.chairMemberId ? expertName(s.chairMemberId) : "—";
   const active = all.filter((x) => x.m.state !== "recused");
-  const places = t.rounding.places;
+  return { s, t, lot, center, bidders, nameOf, all, experts, rooms, sites, expertName, seatOf, subs, allSubs, conflicts, dissents, clar, requests, qual, price, result, candidates, chair, active };
+}
+type ReportData = Awaited<ReturnType<typeof gatherReport>>;
 
-  const blocks: PdfBlock[] = [
+/** The cover's key facts: project, lot, method, sites, chair, scoring rule. */
+function coverBlocks({ s, t, lot, sites, rooms, chair }: ReportData): PdfBlock[] {
+  const places = t.rounding.places;
+  return [
     {
       kind: "keyValue",
       items: [
@@ -98,6 +105,12 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
         { key: "计分规则", value: `得分保留 ${places} 位小数，四舍五入；${t.aggregation.trim ? `评委人数不少于 ${t.aggregation.minForTrim} 人时去掉一个最高分和一个最低分后取算术平均` : "取全体评委算术平均"}` },
       ],
     },
+  ];
+}
+
+/** 一、the committee (seats, names, employers, sites, notes) and the conflicts declared or detected. */
+function committeeBlocks({ s, all, experts, rooms, conflicts, seatOf, expertName, nameOf }: ReportData): PdfBlock[] {
+  const blocks: PdfBlock[] = [
     { kind: "heading", text: "一、评标委员会", level: 2 },
     {
       kind: "table",
@@ -128,6 +141,12 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
       rows: conflicts.map((c) => [String(seatOf(c.memberId)), expertName(c.memberId), nameOf.get(c.companyId) ?? "", c.reason]),
     });
   }
+  return blocks;
+}
+
+/** 二、the opening summary; 三、the qualification review with the reasons of each failure. */
+function openingAndQualificationBlocks({ t, bidders, qual }: ReportData): PdfBlock[] {
+  const blocks: PdfBlock[] = [];
   blocks.push(
     { kind: "heading", text: "二、开标情况", level: 2 },
     {
@@ -155,7 +174,12 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
     q.criteria.flatMap((c) => [...new Set(c.reasons)].map((r) => `${q.companyName}｜${c.criterion}：${r}（${c.reasons.filter((x) => x === r).length} 位评委）`)),
   );
   if (failReasons.length) blocks.push({ kind: "paragraph", text: `不通过理由：\n${failReasons.join("\n")}` });
+  return blocks;
+}
 
+/** 四、each member's scores (comprehensive method): the totals, then per bidder the scores per criterion. */
+function scoringBlocks({ t, subs, qual, seatOf, expertName }: ReportData): PdfBlock[] {
+  const blocks: PdfBlock[] = [];
   const scoring = subs.filter((x) => x.step === "scoring");
   if (t.method === "comprehensive") {
     const qualified = qual.filter((q) => q.qualified);
@@ -192,7 +216,12 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
       });
     }
   }
-  if (t.method === "lowest-evaluated-price") blocks.push(...adjustmentBlocks(s, result));
+  return blocks;
+}
+
+/** 五、the price scores with formula, inputs and rounding. */
+function priceBlocks({ price }: ReportData): PdfBlock[] {
+  const blocks: PdfBlock[] = [];
   if (price) {
     blocks.push(
       { kind: "heading", text: "五、价格分", level: 2 },
@@ -211,6 +240,12 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
       },
     );
   }
+  return blocks;
+}
+
+/** 六、the ranking (and the tie draw when one was needed); 七、the candidates; the heading of 八. */
+function rankingBlocks({ s, t, result, candidates }: ReportData): PdfBlock[] {
+  const blocks: PdfBlock[] = [];
   blocks.push(
     { kind: "heading", text: "六、评审结果汇总及排序", level: 2 },
     t.method === "comprehensive"
@@ -252,6 +287,13 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
     },
     { kind: "heading", text: "八、偏离说明、澄清与不同意见", level: 2 },
   );
+  return blocks;
+}
+
+/** 八、outlier reasons, clarifications, dissent and the corrections approved. */
+function remarksBlocks({ t, subs, clar, dissents, requests, seatOf, expertName, nameOf }: ReportData): PdfBlock[] {
+  const blocks: PdfBlock[] = [];
+  const scoring = subs.filter((x) => x.step === "scoring");
   const outliers = scoring.flatMap((x) => (JSON.parse(x.outlierReasons) as { companyId: string; reason: string }[]).map((o) => [`${seatOf(x.memberId)} ${expertName(x.memberId)}`, nameOf.get(o.companyId) ?? "", o.reason]));
   blocks.push(
     outliers.length
@@ -277,11 +319,26 @@ export async function makeReport(app: AppContext, sessionId: string): Promise<Ui
   if (requests.length) {
     blocks.push({ kind: "paragraph", text: `更正记录（组长提出、监督人员同意）：\n${requests.map((r) => `席位 ${r.memberId ? seatOf(r.memberId) : "—"}，${r.step}：${r.reason}`).join("\n")}` });
   }
+  return blocks;
+}
+
+/** The closing line (submissions, time of making) and the signature fields, one per active member. */
+function closingBlocks({ allSubs, active, experts }: ReportData): PdfBlock[] {
+  const blocks: PdfBlock[] = [];
   const versions = allSubs.filter((x) => x.version > 1).length;
   blocks.push(
     { kind: "paragraph", text: `本报告由电子开评标系统生成，评委逐一电子签名后由平台电子签章。评委签名时拒绝签字且未说明理由的，视为同意评标结果。提交记录 ${allSubs.length} 份（其中更正 ${versions} 份）。生成时间：${formatShanghai(new Date())}。` },
     { kind: "signatures", title: "评标委员会成员签字", signers: active.map(({ m }) => ({ role: `${m.kind === "owner-rep" ? "招标人代表" : "评委"}（席位 ${m.seat}）`, name: experts.get(m.id)?.name ?? "", field: `expert-${m.seat}` })), columns: 3 },
   );
+  return blocks;
+}
+
+export async function makeReport(app: AppContext, sessionId: string): Promise<Uint8Array> {
+  const r = await gatherReport(app, sessionId);
+  const { s, t, lot, center, result } = r;
+  const blocks: PdfBlock[] = [...coverBlocks(r), ...committeeBlocks(r), ...openingAndQualificationBlocks(r), ...scoringBlocks(r)];
+  if (t.method === "lowest-evaluated-price") blocks.push(...adjustmentBlocks(s, result));
+  blocks.push(...priceBlocks(r), ...rankingBlocks(r), ...remarksBlocks(r), ...closingBlocks(r));
   return renderPdf({
     title: "评标报告",
     orientation: "portrait",

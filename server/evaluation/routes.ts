@@ -6,7 +6,7 @@ import type { EvalStep, EvalStatus } from "@contracts/evaluation";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { mount, person } from "../http/mount";
-import { reportPath } from "./session";
+import { reportPath } from "./model";
 
 export function mountEvaluationRoutes(server: Express, app: AppContext): void {
   mount(server, app, routes.listEvaluations, async ({ principal }, { lotId }) => {

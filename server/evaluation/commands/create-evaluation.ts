@@ -10,16 +10,16 @@
 //   sealed until they sign in.
 import { randomUUID } from "node:crypto";
 import type { ScoringTemplate, OwnerRepInput } from "@contracts/evaluation";
-import { appendAudit } from "../audit/chain";
-import { actorOf, type Principal } from "../auth/principal";
-import type { AppContext } from "../context";
-import { AppError } from "../errors";
-import { assertLotAgent } from "../opening/projects";
-import { checkCommittee } from "../experts/rules";
-import { maskResidentId } from "../experts/identity";
-import { refreshLinks } from "./links";
-import { changed, loadBidders, streamsOf } from "./session";
-import { sealTieSeed } from "./ranking";
+import { appendAudit } from "../../audit/chain";
+import { actorOf, type Principal } from "../../auth/principal";
+import type { AppContext } from "../../context";
+import { AppError } from "../../errors";
+import { assertLotAgent } from "../../opening/projects";
+import { checkCommittee } from "../../experts/rules";
+import { maskResidentId } from "../../experts/identity";
+import { refreshLinks } from "../links";
+import { changed, loadBidders, streamsOf } from "../model";
+import { sealTieSeed } from "../ranking";
 
 export interface CreateInput {
   lotId: string;
