@@ -35,7 +35,7 @@ import { openingCompanyStream, openingStream } from "./opening/views";
 import { openingAgentStream } from "./opening/agent-view";
 import { armAllTimers } from "./opening/session";
 import { ExpertsRuntime } from "./experts/runtime";
-import { armExpertTimers } from "./experts/draws";
+import { armExpertTimers } from "./experts/timers";
 import { resendUnsentInvitations, startInvitationSweep } from "./experts/resend";
 import { expertDrawStream } from "./experts/views";
 import { RedisLink } from "./scale/redis";

@@ -18,7 +18,7 @@ import { call, startTestApp, until, type TestApp, type TestSocket } from "./help
 import { createLot } from "./helpers/opening";
 import { fakeBid, idLast4For, makeExperts, seedPool } from "./helpers/experts";
 import { RecordingNotifier } from "../server/experts/notifier";
-import { armExpertTimers } from "../server/experts/draws";
+import { armExpertTimers } from "../server/experts/timers";
 import { DrawWalk, selectInitial, unpackIds } from "../server/experts/sampler";
 import { chiSquareCritical } from "../server/experts/stats-test-helpers";
 import { newSeed, seedHash } from "../server/opening/draws";

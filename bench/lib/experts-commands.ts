@@ -4,7 +4,9 @@
 import { performance } from "node:perf_hooks";
 import type { App } from "../../server/app";
 import type { Principal } from "../../server/auth/principal";
-import { cancelDraw, requestDraw, revealDraw } from "../../server/experts/draws";
+import { cancelDraw } from "../../server/experts/commands/cancel-draw";
+import { requestDraw } from "../../server/experts/commands/request-draw";
+import { revealDraw } from "../../server/experts/commands/reveal-draw";
 import { seedDemo } from "../../server/seed/demo";
 
 export async function timeDrawCommands(app: App, evaluationAt: Date, ownerCreditCode: string, runs: number): Promise<{ commands: number[]; reqOnly: number[] }> {

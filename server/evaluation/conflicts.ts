@@ -12,7 +12,7 @@
 import { appendAudit, type Actor } from "../audit/chain";
 import type { AppContext } from "../context";
 import type { Tx } from "../db";
-import { callBackupForEvaluation } from "../experts/draws";
+import { callBackupForEvaluation } from "../experts/commands/call-backup";
 import { loadBidders } from "./model";
 
 export interface DetectedConflict {

@@ -2,7 +2,12 @@
 // by the dispatcher; each calls one command.
 import type { DomainHandlers } from "../sockets/handlers";
 import { ownerRepSignInFinish, ownerRepSignInStart } from "../evaluation/committee";
-import { cancelDraw, requestDraw, revealDraw, signInDecline, signInFinish, signInStart } from "./draws";
+import { cancelDraw } from "./commands/cancel-draw";
+import { requestDraw } from "./commands/request-draw";
+import { revealDraw } from "./commands/reveal-draw";
+import { signInDecline } from "./commands/sign-in-decline";
+import { signInFinish } from "./commands/sign-in-finish";
+import { signInStart } from "./commands/sign-in-start";
 
 export const expertHandlers: DomainHandlers<"experts"> = {
   "experts:requestDraw": ({ app, principal }, i) => requestDraw(app, principal, i),

@@ -1,6 +1,6 @@
 // The experts domain's fast paths on PostgreSQL (DATABASE_URL=postgresql://…).
 // On SQLite they run on direct better-sqlite3 connections (raw.ts, buckets.ts,
-// draws.ts writeRaw); here they go through Prisma's client: reads with
+// model.ts writeRaw); here they go through Prisma's client: reads with
 // $queryRaw on PostgreSQL SQL (quoted identifiers), writes inside interactive
 // transactions (each takes the writer advisory lock, server/db.ts), the audit
 // row through appendAudit. Same rows, same results as the SQLite paths.

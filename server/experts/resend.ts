@@ -17,7 +17,7 @@
 // the link it replaces, so of processes racing for one invitation one sends it.
 import { createHash, randomBytes } from "node:crypto";
 import type { AppContext } from "../context";
-import { sendInvitations } from "./draws";
+import { sendInvitations } from "./invitations";
 
 /** Issued, not yet handed to the gateway, not failed, still answerable, and not just re-sent by some process. */
 const unsentWhere = (now: Date) => ({

@@ -69,7 +69,7 @@ export class ExpertsRuntime {
   /**
    * A writable raw connection for the draw's hot writes (the frozen lists, the
    * picks). busy_timeout 0: a busy database is retried asynchronously by
-   * writeRaw() (draws.ts), never waited for synchronously on the event loop.
+   * writeRaw() (model.ts), never waited for synchronously on the event loop.
    */
   writer(): RawDb {
     this.open();

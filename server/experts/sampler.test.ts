@@ -6,7 +6,8 @@ import { DrawWalk, digestPacked, packIds, resumeWalk, selectInitial, unpackIds, 
 import { giniFromHistogram } from "./fairness";
 import { regionRange } from "./buckets";
 import { maskName, maskResidentId } from "./identity";
-import { checkCommittee, drawWindowOpens, storedCommittee } from "./rules";
+import { storedCommittee } from "./model";
+import { checkCommittee, drawWindowOpens } from "./rules";
 import { chiSquareCritical } from "./stats-test-helpers";
 
 const ids = (xs: number[]) => Uint32Array.from(xs);

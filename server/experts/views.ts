@@ -9,7 +9,8 @@ import { ExclusionReason } from "@contracts/experts";
 import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
 import type { StreamKind } from "../live/streams";
-import { storedCommittee } from "./rules";
+import type { AppContext } from "../context";
+import { pickByToken, storedCommittee, storedExcluded } from "./model";
 
 export async function buildBucketViews(db: Db, drawId: string): Promise<BucketView[]> {
   const buckets = await db.expertDrawBucket.findMany({
@@ -93,7 +94,7 @@ export async function buildDrawView(db: Db, drawId: string, view: "agent" | "sup
   const exclusions = await db.expertDrawExclusion.findMany({ where: { drawId }, select: { reason: true, detail: true, count: true } });
   return {
     ...base,
-    buckets: withSeats.map((b, i) => ({ ...b, candidates: rows[i]?.candidates ?? 0, excluded: JSON.parse(rows[i]?.excluded ?? "{}") as Record<string, number> })),
+    buckets: withSeats.map((b, i) => ({ ...b, candidates: rows[i]?.candidates ?? 0, excluded: storedExcluded(rows[i]?.excluded) })),
     exclusions: exclusions
       .map((e) => ({ reason: ExclusionReason.parse(e.reason), detail: e.reason === "manual" ? "" : e.detail, count: e.count }))
       .sort((a, b) => ExclusionReason.options.indexOf(a.reason) - ExclusionReason.options.indexOf(b.reason)),
@@ -120,5 +121,20 @@ export function expertDrawStream(db: Db): StreamKind<{ drawId: string; view: "ag
     },
     authorize: (p, { drawId, view }) => mayWatch(db, p, drawId, view),
     build: ({ drawId, view }) => buildDrawView(db, drawId, view),
+  };
+}
+
+/** What an invitation link shows before it is answered: the project, the time and the place. */
+export async function viewInvitation(app: AppContext, token: string) {
+  const { pick, draw } = await pickByToken(app, token);
+  const project = await app.db.project.findUniqueOrThrow({ where: { id: draw.projectId } });
+  const bucket = await app.db.expertDrawBucket.findUniqueOrThrow({ where: { drawId_index: { drawId: draw.id, index: pick.bucketIndex } }, omit: { list: true } });
+  const room = await app.db.room.findUnique({ where: { id: bucket.roomId } });
+  return {
+    projectCode: project.code,
+    evaluationAt: draw.evaluationAt.toISOString(),
+    site: { roomName: room?.name ?? "", city: room?.city ?? "" },
+    state: pick.state as "notified",
+    answerBy: pick.answerBy?.toISOString() ?? null,
   };
 }

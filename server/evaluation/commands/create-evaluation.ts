@@ -93,7 +93,7 @@ export async function createEvaluation(app: AppContext, principal: Principal, in
   const actor = actorOf(principal);
   const tie = sealTieSeed(app);
   await app.db.$transaction(async (tx) => {
-    // The stage again, inside the transaction: the draw's row is taken first (a cancel takes it too, experts/draws.ts),
+    // The stage again, inside the transaction: the draw's row is taken first (a cancel takes it too, experts/commands/cancel-draw.ts),
     // then no other session of the lot may have started meanwhile.
     const { count } = await tx.expertDraw.updateMany({ where: { id: draw.id, status: "drawn" }, data: { status: "drawn" } });
     if (count !== 1) throw new AppError("STAGE_CONFLICT", "The expert draw changed meanwhile");
