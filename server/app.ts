@@ -5,6 +5,7 @@ import express from "express";
 import helmet from "helmet";
 import { createServer, type Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
+import { streamKey } from "@contracts/streams";
 import type { ClientToServerEvents, ServerToClientEvents } from "@contracts/events";
 import type { Config } from "./config";
 import type { AppContext } from "./context";
@@ -137,7 +138,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   // The entrance board shows "today" in Asia/Shanghai: refresh it when the day turns.
   const armMidnight = () =>
     ctx.timers.at("board:midnight", shanghaiDay().end, async () => {
-      await hub.refresh("board");
+      await hub.refresh(streamKey.board());
       armMidnight();
     });
   armMidnight();

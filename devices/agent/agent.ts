@@ -6,6 +6,7 @@
 import type { ErrorBody } from "@contracts/common";
 import type { DeviceChannelState, DeviceCommandAck, DeviceSelf, ProjectorStatus } from "@contracts/devices";
 import { LiveStreamClient } from "@contracts/live-client";
+import { streamKey } from "@contracts/streams";
 import type { RoomScreenState } from "@contracts/rooms";
 import { PjlinkClient, type PjlinkClientOptions } from "../pjlink/client";
 import { Backoff, FATAL_AUTH_CODES, RequestError, deviceSocket, displayUrl, refusal, request, type DeviceSocket, type DeviceSocketOptions } from "../shared/wire";
@@ -245,7 +246,7 @@ class DeviceAgent implements Agent {
       this.st.lastError = `${what}: ${e.code} ${e.message}`;
       this.log("warn", this.st.lastError);
     };
-    const channelKey = `device:${self.id}`;
+    const channelKey = streamKey.device(self.id);
     if (this.channel?.stream !== channelKey) {
       this.channel?.stop();
       this.channel = new LiveStreamClient<DeviceChannelState>(socket, channelKey, {
@@ -256,7 +257,7 @@ class DeviceAgent implements Agent {
         onError: onError(channelKey),
       }).start();
     }
-    const roomKey = `room:${self.room.id}`;
+    const roomKey = streamKey.room(self.room.id);
     if (this.room?.stream !== roomKey) {
       this.room?.stop();
       this.room = new LiveStreamClient<RoomScreenState>(socket, roomKey, { onError: onError(roomKey) }).start();

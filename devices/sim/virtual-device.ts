@@ -3,6 +3,7 @@
 // command. It keeps counters for the simulator's report.
 import { DeviceCommandMessage, type DeviceChannelState, type DeviceCommandAck, type DeviceSelf } from "@contracts/devices";
 import { LiveStreamClient } from "@contracts/live-client";
+import { streamKey } from "@contracts/streams";
 import type { RoomScreenState } from "@contracts/rooms";
 import { Backoff, FATAL_AUTH_CODES, deviceSocket, refusal, request, type DeviceSocket } from "../shared/wire";
 
@@ -109,10 +110,10 @@ export class VirtualDevice {
       if (this.stopped) return;
       this.self = self;
       const onError = (e: { code: string; message: string }) => this.note(`${e.code} ${e.message}`);
-      if (!this.channel) this.channel = new LiveStreamClient<DeviceChannelState>(this.socket, `device:${self.id}`, { onError }).start();
-      if (this.room?.stream !== `room:${self.room.id}`) {
+      if (!this.channel) this.channel = new LiveStreamClient<DeviceChannelState>(this.socket, streamKey.device(self.id), { onError }).start();
+      if (this.room?.stream !== streamKey.room(self.room.id)) {
         this.room?.stop();
-        this.room = new LiveStreamClient<RoomScreenState>(this.socket, `room:${self.room.id}`, { onError }).start();
+        this.room = new LiveStreamClient<RoomScreenState>(this.socket, streamKey.room(self.room.id), { onError }).start();
       }
     } catch (e) {
       this.note(`whoami: ${e instanceof Error ? e.message : String(e)}`);

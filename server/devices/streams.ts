@@ -1,34 +1,35 @@
 // `device:<id>`: a device's own channel — who it is and which view to show.
 import type { DeviceChannelState } from "@contracts/devices";
+import { streamKey } from "@contracts/streams";
 import type { Db } from "../db";
-import { keyParser, type StreamKind } from "../live/streams";
+import { parserOf, type StreamKind } from "../live/streams";
 import { deviceSelf } from "./commands";
 
-export function deviceStream(db: Db): StreamKind<{ id: string }> {
+export function deviceStream(db: Db): StreamKind<{ deviceId: string }> {
   return {
     prefix: "device",
-    parse: keyParser("device", true),
-    async authorize(p, { id }) {
+    parse: parserOf("device"),
+    async authorize(p, { deviceId: id }) {
       if (p.kind === "device") return p.deviceId === id;
       return p.role === "admin" ? ((await db.device.count({ where: { id } })) > 0 || "not-found") : false;
     },
-    async build({ id }): Promise<DeviceChannelState> {
+    async build({ deviceId: id }): Promise<DeviceChannelState> {
       const device = await deviceSelf(db, id);
       const override = (await db.device.findUnique({ where: { id }, select: { viewOverride: true } }))?.viewOverride;
       const view: DeviceChannelState["view"] =
         override === "idle"
           ? { kind: "idle", stream: "" }
           : override === "wall"
-            ? { kind: "wall", stream: "wall" }
+            ? { kind: "wall", stream: streamKey.wall() }
             : override === "board"
-              ? { kind: "board", stream: "board" }
+              ? { kind: "board", stream: streamKey.board() }
               : override === "room"
-                ? { kind: "room", stream: `room:${device.room.id}` }
+                ? { kind: "room", stream: streamKey.room(device.room.id) }
                 : device.kind === "monitoring-wall"
-          ? { kind: "wall", stream: "wall" }
+          ? { kind: "wall", stream: streamKey.wall() }
           : device.kind === "entrance-board"
-            ? { kind: "board", stream: "board" }
-            : { kind: "room", stream: `room:${device.room.id}` };
+            ? { kind: "board", stream: streamKey.board() }
+            : { kind: "room", stream: streamKey.room(device.room.id) };
       return { device, view };
     },
   };

@@ -3,6 +3,7 @@ import type { Express } from "express";
 import { readFile } from "node:fs/promises";
 import { routes } from "@contracts/http";
 import type { EvalStep, EvalStatus } from "@contracts/evaluation";
+import { streamKey } from "@contracts/streams";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { mount, person } from "../http/mount";
@@ -33,10 +34,10 @@ export function mountEvaluationRoutes(server: Express, app: AppContext): void {
       step: s.step as EvalStep,
       status: s.status as EvalStatus,
       streams: {
-        public: `evaluation:${s.id}`,
-        agent: p.role === "bidder" ? null : `evaluation:${s.id}:agent`,
-        supervisor: p.role === "supervisor" || p.role === "admin" ? `evaluation:${s.id}:supervisor` : null,
-        company: bidder ? `evaluation:${s.id}:company:${p.companyId}` : null,
+        public: streamKey.evaluation(s.id),
+        agent: p.role === "bidder" ? null : streamKey.evaluationAgent(s.id),
+        supervisor: p.role === "supervisor" || p.role === "admin" ? streamKey.evaluationSupervisor(s.id) : null,
+        company: bidder && p.companyId ? streamKey.evaluationCompany(s.id, p.companyId) : null,
       },
     };
   });

@@ -26,6 +26,7 @@ import {
 import type { Principal } from "../auth/principal";
 import { directSql, type Db } from "../db";
 import type { PresenceRegistry } from "../devices/presence";
+import { parseStreamKey, streamKey } from "@contracts/streams";
 import type { StreamKind } from "../live/streams";
 import { blockersOf, chairCandidates, loadBidders } from "./model";
 import { CLOSED_SHOWN_MS, stepsFor } from "./rules";
@@ -34,7 +35,6 @@ import { committeeOf, withPeople } from "./committee";
 import { rankingViews } from "./ranking";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-const ID = "([A-Za-z0-9-]{1,64})";
 
 /**
  * Who a conflict is with: a bidder's name, or the project owner (招标人) for a conflict detected from the expert's
@@ -298,8 +298,8 @@ export function evaluationStreams(db: Db, presence: PresenceRegistry): StreamKin
   const publicKind: StreamKind<{ id: string; view: string; sub: string }> = {
     prefix: "evaluation",
     parse: (key) => {
-      const m = new RegExp(`^evaluation:${ID}$`).exec(key);
-      return m ? { id: m[1]!, view: "public", sub: "" } : null;
+      const m = parseStreamKey("evaluation", key);
+      return m ? { id: m.sessionId, view: "public", sub: "" } : null;
     },
     async authorize(p: Principal, { id }) {
       const r = await sessionRooms(db, id);
@@ -313,8 +313,8 @@ export function evaluationStreams(db: Db, presence: PresenceRegistry): StreamKin
   const control = (view: "agent" | "supervisor"): StreamKind<{ id: string; view: string; sub: string }> => ({
     prefix: `evaluation-${view}`,
     parse: (key) => {
-      const m = new RegExp(`^evaluation:${ID}:${view}$`).exec(key);
-      return m ? { id: m[1]!, view, sub: "" } : null;
+      const m = parseStreamKey(view === "agent" ? "evaluationAgent" : "evaluationSupervisor", key);
+      return m ? { id: m.sessionId, view, sub: "" } : null;
     },
     async authorize(p, { id }) {
       const r = await sessionRooms(db, id);
@@ -332,8 +332,8 @@ export function evaluationStreams(db: Db, presence: PresenceRegistry): StreamKin
   const expertKind: StreamKind<{ id: string; view: string; sub: string }> = {
     prefix: "evaluation-expert",
     parse: (key) => {
-      const m = new RegExp(`^evaluation:${ID}:expert:${ID}$`).exec(key);
-      return m ? { id: m[1]!, view: "expert", sub: m[2]! } : null;
+      const m = parseStreamKey("evaluationExpert", key);
+      return m ? { id: m.sessionId, view: "expert", sub: m.memberId } : null;
     },
     async authorize(p, { id, sub }) {
       const m = await db.evalMember.findUnique({ where: { id: sub } });
@@ -350,8 +350,8 @@ export function evaluationStreams(db: Db, presence: PresenceRegistry): StreamKin
   const companyKind: StreamKind<{ id: string; view: string; sub: string }> = {
     prefix: "evaluation-company",
     parse: (key) => {
-      const m = new RegExp(`^evaluation:${ID}:company:${ID}$`).exec(key);
-      return m ? { id: m[1]!, view: "company", sub: m[2]! } : null;
+      const m = parseStreamKey("evaluationCompany", key);
+      return m ? { id: m.sessionId, view: "company", sub: m.companyId } : null;
     },
     async authorize(p, { id, sub }) {
       const r = await sessionRooms(db, id);
@@ -408,7 +408,7 @@ export async function evaluationsInRooms(db: Db, now = Date.now(), roomId?: stri
     if (seen.has(r.roomId)) continue;
     seen.add(r.roomId);
     if (r.status === "sealed") continue;
-    out.set(r.roomId, { sessionId: r.sessionId, lotId: r.lotId, stream: `evaluation:${r.sessionId}`, stage: r.step, title: `${r.projectName} ${r.lotName} 评标`, members: Number(r.members), signedIn: Number(r.signedIn) });
+    out.set(r.roomId, { sessionId: r.sessionId, lotId: r.lotId, stream: streamKey.evaluation(r.sessionId), stage: r.step, title: `${r.projectName} ${r.lotName} 评标`, members: Number(r.members), signedIn: Number(r.signedIn) });
   }
   return out;
 }

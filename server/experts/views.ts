@@ -8,6 +8,7 @@ import { DrawStatus, PickKind, PickState, type BucketView, type DrawAgentState, 
 import { ExclusionReason } from "@contracts/experts";
 import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
+import { parseStreamKey } from "@contracts/streams";
 import type { StreamKind } from "../live/streams";
 import type { AppContext } from "../context";
 import { pickByToken, storedCommittee, storedExcluded } from "./model";
@@ -116,8 +117,10 @@ export function expertDrawStream(db: Db): StreamKind<{ drawId: string; view: "ag
   return {
     prefix: "expert-draw",
     parse: (key) => {
-      const m = /^expert-draw:([A-Za-z0-9-]{1,64}):(agent|supervisor)$/.exec(key);
-      return m ? { drawId: m[1]!, view: m[2] as "agent" | "supervisor" } : null;
+      const agent = parseStreamKey("expertDrawAgent", key);
+      if (agent) return { drawId: agent.drawId, view: "agent" };
+      const supervisor = parseStreamKey("expertDrawSupervisor", key);
+      return supervisor ? { drawId: supervisor.drawId, view: "supervisor" } : null;
     },
     authorize: (p, { drawId, view }) => mayWatch(db, p, drawId, view),
     build: ({ drawId, view }) => buildDrawView(db, drawId, view),

@@ -65,6 +65,11 @@ export class LiveHub {
     this.kinds.push(kind as unknown as StreamKind<never>);
   }
 
+  /** The kinds registered, in order (tests check each is declared in contracts/streams.ts). */
+  registeredKinds(): readonly StreamKind<unknown>[] {
+    return this.kinds as unknown as StreamKind<unknown>[];
+  }
+
   private resolve(key: string): { kind: StreamKind<unknown>; params: unknown } | null {
     for (const k of this.kinds as unknown as StreamKind<unknown>[]) {
       const params = k.parse(key);

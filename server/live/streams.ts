@@ -1,6 +1,7 @@
 // A stream kind: how to recognise its keys, who may join, and how to build
 // its current state from the database. Domain modules register their kinds
 // with the hub; the hub does versioning, persistence, diffing and delivery.
+import { parseStreamKey, type ParamsOf, type StreamKindName } from "@contracts/streams";
 import type { Principal } from "../auth/principal";
 
 export interface StreamKind<P = Record<string, string>> {
@@ -20,12 +21,7 @@ export interface StreamKind<P = Record<string, string>> {
   minIntervalMs?: number;
 }
 
-/** Helper for kinds whose keys are `prefix` or `prefix:<id>`. */
-export function keyParser(prefix: string, withId: boolean) {
-  return (key: string): { id: string } | null => {
-    const parts = key.split(":");
-    if (parts[0] !== prefix) return null;
-    if (!withId) return parts.length === 1 ? { id: "" } : null;
-    return parts.length === 2 && parts[1] ? { id: parts[1] } : null;
-  };
+/** The `parse` of a kind declared in contracts/streams.ts: the key's params, or null when it is another kind's. */
+export function parserOf<K extends StreamKindName>(kind: K): (key: string) => ParamsOf<K> | null {
+  return (key) => parseStreamKey(kind, key);
 }

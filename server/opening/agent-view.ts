@@ -3,7 +3,7 @@
 // console enables exactly the buttons that would succeed and says why not.
 import type { OpeningAgentState } from "@contracts/opening";
 import type { Db } from "../db";
-import type { StreamKind } from "../live/streams";
+import { parserOf, type StreamKind } from "../live/streams";
 import { commandStates, loadFacts } from "./allowed";
 
 /** When the agent ended the decryption window before its time (the audit row of that early end), else null. */
@@ -27,10 +27,7 @@ export async function buildOpeningAgent(db: Db, lotId: string): Promise<OpeningA
 export function openingAgentStream(db: Db): StreamKind<{ lotId: string }> {
   return {
     prefix: "opening-agent",
-    parse: (key) => {
-      const m = /^opening:([A-Za-z0-9-]{1,64}):agent$/.exec(key);
-      return m ? { lotId: m[1]! } : null;
-    },
+    parse: parserOf("openingAgent"),
     async authorize(p, { lotId }) {
       const lot = await db.lot.findUnique({ where: { id: lotId }, select: { project: { select: { agentUserId: true } } } });
       if (!lot) return "not-found";

@@ -16,7 +16,7 @@ import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
 import { parseStoredError } from "../errors";
 import { escrowRefusal, faultRefusal } from "./escrow-rules";
-import type { StreamKind } from "../live/streams";
+import { parserOf, type StreamKind } from "../live/streams";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const liveBid = { status: { notIn: ["replaced", "withdrawn"] } };
@@ -201,10 +201,7 @@ export async function buildOpeningBidder(db: Db, lotId: string, companyId: strin
 export function openingStream(db: Db): StreamKind<{ lotId: string }> {
   return {
     prefix: "opening",
-    parse: (key) => {
-      const m = /^opening:([A-Za-z0-9-]{1,64})$/.exec(key);
-      return m ? { lotId: m[1]! } : null;
-    },
+    parse: parserOf("opening"),
     authorize: (p, { lotId }) => canSeeLot(db, p, lotId),
     build: ({ lotId }) => buildOpeningPublic(db, lotId),
     // Every bidder's decryption changes this view: at most five rebuilds a second, the last change kept.
@@ -215,10 +212,7 @@ export function openingStream(db: Db): StreamKind<{ lotId: string }> {
 export function openingCompanyStream(db: Db): StreamKind<{ lotId: string; companyId: string }> {
   return {
     prefix: "opening-company",
-    parse: (key) => {
-      const m = /^opening:([A-Za-z0-9-]{1,64}):company:([A-Za-z0-9-]{1,64})$/.exec(key);
-      return m ? { lotId: m[1]!, companyId: m[2]! } : null;
-    },
+    parse: parserOf("openingCompany"),
     async authorize(p, { lotId, companyId }) {
       if ((await db.lot.count({ where: { id: lotId } })) === 0) return "not-found";
       return p.kind === "user" && p.role === "bidder" && p.companyId === companyId;

@@ -3,7 +3,8 @@
 import type { RoomScreenState } from "@contracts/rooms";
 import { directSql, type Db } from "../db";
 import { AppError } from "../errors";
-import { keyParser, type StreamKind } from "../live/streams";
+import { streamKey } from "@contracts/streams";
+import { parserOf, type StreamKind } from "../live/streams";
 import { roomSummary } from "./queries";
 import { evaluationInRoom } from "../evaluation/views";
 
@@ -40,23 +41,23 @@ export async function buildRoomScreen(db: Db, id: string): Promise<RoomScreenSta
   if (!row) throw new AppError("NOT_FOUND", `No room ${id}`);
   const ev = row.lotId ? null : await evaluationInRoom(db, id);
   const session = row.lotId
-    ? { kind: "opening" as const, lotId: row.lotId, stream: `opening:${row.lotId}`, stage: row.stage!, title: `${row.projectName} ${row.lotName}` }
+    ? { kind: "opening" as const, lotId: row.lotId, stream: streamKey.opening(row.lotId), stage: row.stage!, title: `${row.projectName} ${row.lotName}` }
     : ev
       ? { kind: "evaluation" as const, lotId: ev.lotId, stream: ev.stream, stage: ev.stage, title: ev.title }
       : null;
   return { room: roomSummary(row), centerName: await centerName(db), session };
 }
 
-export function roomStream(db: Db): StreamKind<{ id: string }> {
+export function roomStream(db: Db): StreamKind<{ roomId: string }> {
   return {
     prefix: "room",
-    parse: keyParser("room", true),
-    async authorize(p, { id }) {
+    parse: parserOf("room"),
+    async authorize(p, { roomId: id }) {
       const room = await db.room.findUnique({ where: { id }, select: { id: true } });
       if (!room) return "not-found";
       // A device sees only its own room; every logged-in person may watch a room's public screen.
       return p.kind === "device" ? p.roomId === id : true;
     },
-    build: ({ id }) => buildRoomScreen(db, id),
+    build: ({ roomId }) => buildRoomScreen(db, roomId),
   };
 }

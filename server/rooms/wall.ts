@@ -4,7 +4,7 @@ import { directSql, type Db } from "../db";
 import { sqlDate, sqlDateOrNull, type SqlDate } from "../direct-sql";
 import { healthShown } from "../devices/commands";
 import type { PresenceRegistry } from "../devices/presence";
-import { keyParser, type StreamKind } from "../live/streams";
+import { parserOf, type StreamKind } from "../live/streams";
 import { deviceSummary, roomSummary } from "./queries";
 import { evaluationsInRooms, evaluationWallAlerts } from "../evaluation/views";
 import { centerName } from "./streams";
@@ -103,10 +103,10 @@ export async function buildWall(db: Db, presence: PresenceRegistry): Promise<Wal
   return { centerName: await centerName(db), rooms: out, alerts };
 }
 
-export function wallStream(db: Db, presence: PresenceRegistry): StreamKind<{ id: string }> {
+export function wallStream(db: Db, presence: PresenceRegistry): StreamKind<Record<string, never>> {
   return {
     prefix: "wall",
-    parse: keyParser("wall", false),
+    parse: parserOf("wall"),
     async authorize(p) {
       if (p.kind === "device") {
         if (p.deviceKind === "monitoring-wall") return true;
@@ -152,10 +152,10 @@ export async function buildBoard(db: Db, now = new Date()): Promise<BoardState> 
   };
 }
 
-export function boardStream(db: Db): StreamKind<{ id: string }> {
+export function boardStream(db: Db): StreamKind<Record<string, never>> {
   return {
     prefix: "board",
-    parse: keyParser("board", false),
+    parse: parserOf("board"),
     // Today's sessions are public in the hall: every device and person may show them.
     async authorize() {
       return true;

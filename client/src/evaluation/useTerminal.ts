@@ -7,9 +7,10 @@
 import { computed, onScopeDispose, ref, shallowRef, watch, type Ref } from "vue";
 import type { Ack, ErrorBody } from "@contracts/common";
 import type { ClientEventName, EventInput, EventOutput } from "@contracts/events";
-import type { DraftSheet, EvalExpertState } from "@contracts/evaluation";
+import type { DraftSheet } from "@contracts/evaluation";
 import { socketStatus, type HallSocket } from "@/live/socket";
 import { useLiveStream } from "@/live/useLiveStream";
+import { asStreamKey } from "@contracts/streams";
 import { emitAck } from "@/opening/rpc";
 import { DraftSender, IdempotencyKeys, OfflineQueue, browserStorage, sendOrQueue, type FlushOutcome } from "./queue";
 
@@ -39,7 +40,7 @@ export function useTerminal(socket: Ref<HallSocket | null> | (() => HallSocket |
     }
   }
 
-  const live = useLiveStream<EvalExpertState>(sock, () => who.value?.stream ?? null);
+  const live = useLiveStream(sock, () => asStreamKey("evaluationExpert", who.value?.stream));
   const state = computed(() => live.state.value ?? null);
 
   // Per member: queue, keys, draft sequence.

@@ -9,6 +9,7 @@
 import { computed, onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from "vue";
 import type { ErrorBody } from "@contracts/common";
 import { LiveStreamClient } from "@contracts/live-client";
+import type { StateOf, StreamKey, StreamKindName } from "@contracts/streams";
 import type { HallSocket } from "./socket";
 
 interface Shared {
@@ -76,8 +77,9 @@ export interface LiveStream<S> {
 /**
  * Follows one live stream. `socket` and `stream` may be refs or getters; a
  * null stream (not known yet) follows nothing. Stops on scope disposal.
+ * The key comes from `streamKey.<kind>(…)` (@contracts/streams): the state's type follows from its kind.
  */
-export function useLiveStream<S>(socket: MaybeRefOrGetter<HallSocket | null>, stream: MaybeRefOrGetter<string | null>): LiveStream<S> {
+export function useLiveStream<K extends StreamKindName>(socket: MaybeRefOrGetter<HallSocket | null>, stream: MaybeRefOrGetter<StreamKey<K> | null>): LiveStream<StateOf<K>> {
   const current = shallowRef<Shared | null>(null);
   let held: { socket: HallSocket; stream: string; shared: Shared } | null = null;
 
@@ -102,7 +104,7 @@ export function useLiveStream<S>(socket: MaybeRefOrGetter<HallSocket | null>, st
   onScopeDispose(stopHolding);
 
   return {
-    state: computed(() => current.value?.state.value as S | undefined),
+    state: computed(() => current.value?.state.value as StateOf<K> | undefined),
     version: computed(() => current.value?.version.value ?? 0),
     stale: computed(() => current.value?.stale.value ?? false),
     error: computed(() => current.value?.error.value ?? null),
