@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ScoringTemplate, type Blocker, type Sheet, type SheetStep } from "@contracts/evaluation";
+import { streamKey } from "@contracts/streams";
 import type { Principal } from "../auth/principal";
 import type { AppContext } from "../context";
 import type { Db, Tx } from "../db";
@@ -12,7 +13,7 @@ import type { Bidder } from "./compute";
 import { committeeOf } from "./committee";
 import { blockersFrom, tallyLeaders } from "./rules";
 
-export const streamsOf = (id: string) => ({ public: `evaluation:${id}`, agent: `evaluation:${id}:agent`, supervisor: `evaluation:${id}:supervisor` });
+export const streamsOf = (id: string) => ({ public: streamKey.evaluation(id), agent: streamKey.evaluationAgent(id), supervisor: streamKey.evaluationSupervisor(id) });
 export const sha256 = (b: string | Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 export type SessionRow = NonNullable<Awaited<ReturnType<Db["evalSession"]["findUnique"]>>>;

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { CommitteeView } from "@contracts/experts";
+import { streamKey } from "@contracts/streams";
 import type { Actor } from "../audit/chain";
 import type { AppContext } from "../context";
 import { dbProvider, type Tx } from "../db";
@@ -17,7 +18,7 @@ export const newToken = () => randomBytes(24).toString("base64url");
 
 /** A draw changed: its live views are rebuilt. */
 export const changed = (app: AppContext, drawId: string) => app.events.emit("experts.drawChanged", { drawId });
-export const streamsOf = (drawId: string) => ({ agent: `expert-draw:${drawId}:agent`, supervisor: `expert-draw:${drawId}:supervisor` });
+export const streamsOf = (drawId: string) => ({ agent: streamKey.expertDrawAgent(drawId), supervisor: streamKey.expertDrawSupervisor(drawId) });
 /** Who answers by an invitation link. */
 export const linkActor = (pickId: string): Actor => ({ kind: "system", id: `invitation:${pickId}`, role: "expert" });
 

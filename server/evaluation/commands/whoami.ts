@@ -1,4 +1,5 @@
 // The member signed in at this expert terminal: name, seat, site and the streams to follow.
+import { streamKey } from "@contracts/streams";
 import type { Principal } from "../../auth/principal";
 import type { AppContext } from "../../context";
 import { memberAt } from "../model";
@@ -14,7 +15,7 @@ export async function whoami(app: AppContext, principal: Principal, sessionId: s
     kind: person.kind,
     seat: member.seat,
     site: { roomId: room.id, roomName: room.name, role: site.role as "main" | "secondary" },
-    stream: `evaluation:${sessionId}:expert:${member.id}`,
-    publicStream: `evaluation:${sessionId}`,
+    stream: streamKey.evaluationExpert(sessionId, member.id),
+    publicStream: streamKey.evaluation(sessionId),
   };
 }
