@@ -7,7 +7,7 @@ import { giniFromHistogram } from "./fairness";
 import { regionRange } from "./buckets";
 import { maskName, maskResidentId } from "./identity";
 import { checkCommittee, drawWindowOpens, storedCommittee } from "./rules";
-import { chiSquareCritical } from "./stats-test-helpers";
+import { chiSquareCritical } from "../../test/helpers/chi-square";
 
 const ids = (xs: number[]) => Uint32Array.from(xs);
 
