@@ -8,9 +8,9 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { PDFDocument } from "pdf-lib";
 import { renderPdf } from "../server/documents/render.js";
-import { sampleOpeningRecord } from "../server/documents/sample-doc.js";
+import { sampleOpeningRecord } from "../test/fixtures/sample-doc.js";
 import { signPdf } from "../server/documents/sign.js";
-import { createTestPki } from "../server/documents/test-pki.js";
+import { createTestPki } from "../test/helpers/pdf-pki.js";
 
 /** Table rows giving ≈1 and ≈20 A4 pages with the sample opening record. */
 const SIZES = { "1-page": 8, "20-page": 540 } as const;

@@ -21,11 +21,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { io as ioClient, type Socket } from "socket.io-client";
+import { io as ioClient } from "socket.io-client";
 import { createClient } from "redis";
 import { createDatabase, createMigratedDatabase, dropDatabase, pgReachable, randomDbName } from "../scripts/db/pg-databases";
 import type { DemoDevice } from "../server/seed/demo";
 import { onEntryOutput } from "../test/helpers/server-process";
+import { call, type HallSocket } from "./lib/client";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -79,14 +80,12 @@ async function stop(p: Proc): Promise<void> {
   clearTimeout(t);
 }
 
-type Ack = { ok: boolean; data?: unknown; error?: { code: string } };
-const connect = (url: string, auth: Record<string, string>): Promise<Socket> =>
+const connect = (url: string, auth: Record<string, string>): Promise<HallSocket> =>
   new Promise((resolve, reject) => {
-    const s = ioClient(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
+    const s: HallSocket = ioClient(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
     s.once("connect", () => resolve(s));
     s.once("connect_error", reject);
   });
-const ask = (s: Socket, ev: string, p: unknown) => s.timeout(30_000).emitWithAck(ev, p) as Promise<Ack>;
 
 /** One configuration: its servers up, N devices joined; returns per-broadcast last-device latencies. */
 async function measure(mode: "1p" | "2p", n: number, template: string): Promise<{ last: number[]; incomplete: number }> {
@@ -106,7 +105,7 @@ async function measure(mode: "1p" | "2p", n: number, template: string): Promise<
     ...(mode === "2p" ? { REDIS_URL: redisUrl, REDIS_PREFIX: prefix } : {}),
   };
   const procs: Proc[] = [];
-  const sockets: Socket[] = [];
+  const sockets: HallSocket[] = [];
   try {
     procs.push(await startServer({ ...env, HALL_SEED: "1" }));
     if (mode === "2p") procs.push(await startServer(env));
@@ -134,7 +133,7 @@ async function measure(mode: "1p" | "2p", n: number, template: string): Promise<
           a.last = hr();
           arrivals.set(u.version, a);
         });
-        const r = await ask(s, "live:join", { stream });
+        const r = await call(s, "live:join", { stream }, 30_000);
         if (!r.ok) throw new Error(`join: ${r.error?.code}`);
         return s;
       });
@@ -147,7 +146,7 @@ async function measure(mode: "1p" | "2p", n: number, template: string): Promise<
     let maxSeen = Math.max(0, ...arrivals.keys());
     for (let b = 0; b < WARMUP + BROADCASTS; b++) {
       const t0 = hr();
-      const res = await ask(agent, "room:setNotice", { roomId, notice: `第${b}次公告 ${"开标".repeat(100)}` });
+      const res = await call(agent, "room:setNotice", { roomId, notice: `第${b}次公告 ${"开标".repeat(100)}` }, 30_000);
       if (!res.ok) throw new Error(`setNotice: ${res.error?.code}`);
       const deadline = Date.now() + 30_000;
       let got: number | null = null;

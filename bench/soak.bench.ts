@@ -25,9 +25,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { io as ioClient, type Socket } from "socket.io-client";
+import { io as ioClient } from "socket.io-client";
 import type { DeviceKind } from "@contracts/common";
 import type { LoginResult } from "@contracts/auth";
+import { must, type HallSocket } from "./lib/client";
 import { killAllChildren, REPO_ROOT, spawnChild } from "./lib/devices-ipc";
 import type { ServerInfo, ServerMem } from "./lib/devices-server";
 import { fmt, printHeapDiff, table } from "./lib/devices-report";
@@ -55,14 +56,9 @@ const log = (m: string) => console.log(`[soak ${new Date().toISOString().slice(1
 const kindOf = (code: string): DeviceKind =>
   code.endsWith("-PJ") ? "projector" : code.endsWith("-EB") ? "entrance-board" : code.endsWith("-MW") ? "monitoring-wall" : "bidder-terminal";
 
-type Ack = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
-async function emit(s: Socket, event: string, payload: unknown): Promise<unknown> {
-  const r = (await s.timeout(30_000).emitWithAck(event, payload)) as Ack;
-  if (!r.ok) throw new Error(`${event}: ${r.error.code} ${r.error.message}`);
-  return r.data;
-}
-function connect(url: string, token: string): Promise<Socket> {
-  const s = ioClient(url, { auth: { token }, transports: ["websocket"], forceNew: true });
+const emit: typeof must = (s, event, payload, timeoutMs = 30_000) => must(s, event, payload, timeoutMs);
+function connect(url: string, token: string): Promise<HallSocket> {
+  const s: HallSocket = ioClient(url, { auth: { token }, transports: ["websocket"], forceNew: true });
   return new Promise((resolve, reject) => {
     s.once("connect", () => resolve(s));
     s.once("connect_error", reject);
@@ -217,7 +213,7 @@ async function main() {
 
 const pace = () => sleep(STAGE_MS);
 
-async function runCycle(t: TestApp, agent: Socket, agentToken: string, bidders: Socket[], kits: BidderKit[], dir: string, roomId: string, i: number) {
+async function runCycle(t: TestApp, agent: HallSocket, agentToken: string, bidders: HallSocket[], kits: BidderKit[], dir: string, roomId: string, i: number) {
   await emit(agent, "room:setNotice", { roomId, notice: `第 ${i + 1} 场开标即将开始，请投标人代表签到` });
   const project = await createLot(t, agentToken, { draw: { kind: "coefficient", options: ["A", "B", "C"].map((label, j) => ({ label, basisPoints: [120, 100, 80][j]! })) } });
   const lot = project.lots[0]!;

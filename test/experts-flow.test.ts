@@ -20,7 +20,7 @@ import { fakeBid, idLast4For, makeExperts, seedPool } from "./helpers/experts";
 import { RecordingNotifier } from "../server/experts/notifier";
 import { armExpertTimers } from "../server/experts/timers";
 import { DrawWalk, selectInitial, unpackIds } from "../server/experts/sampler";
-import { chiSquareCritical } from "../server/experts/stats-test-helpers";
+import { chiSquareCritical } from "./helpers/chi-square";
 import { newSeed, seedHash } from "../server/opening/draws";
 import { verifyAudit } from "../server/audit/chain";
 import type { SynthExpert } from "../server/experts/synth";

@@ -2,6 +2,7 @@
 // connections and acknowledged events (the same shapes as test/helpers/app.ts,
 // which cannot be imported outside vitest).
 import { io as ioClient, type Socket } from "socket.io-client";
+import { emitAck, NETWORK_ERROR } from "@contracts/ack";
 import type { Ack } from "@contracts/common";
 import type { ClientEventName, ClientToServerEvents, EventInput, EventOutput, ServerToClientEvents } from "@contracts/events";
 import type { LoginResult } from "@contracts/auth";
@@ -41,9 +42,9 @@ export class HallClient {
   }
 }
 
-/** Emits an event with an ack and returns the ack. */
+/** Emits an event and returns its ack (the contracts' emitAck; a timeout or a drop answers NETWORK_ERROR). */
 export function call<E extends ClientEventName>(s: HallSocket, event: E, payload: EventInput<E>, timeoutMs = 60_000): Promise<Ack<EventOutput<E>>> {
-  return (s.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<EventOutput<E>>> }).emitWithAck(event, payload);
+  return emitAck(s, event, payload, timeoutMs);
 }
 
 /** Like call, but throws on a refusal. */
@@ -76,11 +77,9 @@ export async function callRetrying<E extends ClientEventName>(
         });
       });
     }
-    try {
-      return { ack: await call(s, event, payload, timeoutMs), resent: i, lastError };
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
+    const ack = await call(s, event, payload, timeoutMs);
+    if (ack.ok || ack.error.code !== NETWORK_ERROR) return { ack, resent: i, lastError };
+    lastError = ack.error.message;
   }
   return { ack: null, resent: tries, lastError };
 }

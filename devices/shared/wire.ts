@@ -1,7 +1,8 @@
 // The device side of the Socket.IO wire: a typed socket, a typed request with
 // a timeout, and how a refused connection is told apart from a network blip.
 import { io, type Socket } from "socket.io-client";
-import type { Ack, ErrorBody } from "@contracts/common";
+import { emitAck } from "@contracts/ack";
+import type { ErrorBody } from "@contracts/common";
 import type { ClientEventName, ClientToServerEvents, EventInput, EventOutput, ServerToClientEvents } from "@contracts/events";
 
 export type DeviceSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -49,13 +50,12 @@ export class RequestError extends Error {
 }
 
 /**
- * Emits a client event and waits for its ack. Resolves with the data; rejects
- * with RequestError for `{ ok: false }` and with Socket.IO's timeout error.
+ * Emits a client event and waits for its ack (the contracts' emitAck). Resolves
+ * with the data; rejects with RequestError for `{ ok: false }`, NETWORK_ERROR
+ * when the answer did not come in time or the connection dropped first.
  */
 export async function request<E extends ClientEventName>(socket: DeviceSocket, event: E, payload: EventInput<E>, timeoutMs: number): Promise<EventOutput<E>> {
-  // The typed map makes emitWithAck's overloads hard to satisfy generically; the contract types are enforced by this signature.
-  const s = socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<EventOutput<E>>> };
-  const res = await s.emitWithAck(event, payload);
+  const res = await emitAck(socket, event, payload, timeoutMs);
   if (!res.ok) throw new RequestError(res.error);
   return res.data;
 }

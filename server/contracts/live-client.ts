@@ -5,9 +5,9 @@
 // reset it joins again from the last version it holds. It never guesses.
 import fastJsonPatch, { type Operation } from "fast-json-patch";
 import type { Socket } from "socket.io-client";
-import type { Ack } from "./common";
+import { emitAck, NETWORK_ERROR } from "./ack";
 import type { ClientToServerEvents, ServerToClientEvents } from "./events";
-import type { LiveJoinResult, LiveTick, LiveUpdate } from "./live";
+import type { LiveTick, LiveUpdate } from "./live";
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -113,13 +113,14 @@ export class LiveStreamClient<S = unknown> {
     this.joining = true;
     try {
       const since = fresh || this.version === 0 ? undefined : this.version;
-      let res: Ack<LiveJoinResult>;
-      try {
-        res = (await this.socket
-          .timeout(this.opts.joinTimeoutMs ?? 10_000)
-          .emitWithAck("live:join", since === undefined ? { stream: this.stream } : { stream: this.stream, sinceVersion: since })) as Ack<LiveJoinResult>;
-      } catch {
-        this.rejoinWanted = this.rejoinWanted || true; // timed out: try again below if still connected
+      const res = await emitAck(
+        this.socket,
+        "live:join",
+        since === undefined ? { stream: this.stream } : { stream: this.stream, sinceVersion: since },
+        this.opts.joinTimeoutMs ?? 10_000,
+      );
+      if (!res.ok && res.error.code === NETWORK_ERROR) {
+        this.rejoinWanted = this.rejoinWanted || true; // timed out or dropped: try again below if still connected
         return;
       }
       if (!res.ok) {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDetachedSignedData } from "./cms.js";
 import { loadSigner } from "./signer-keys.js";
-import { getTestPki, type TestPki } from "./test-pki.js";
-import { tool } from "./test-tools.js";
+import { getTestPki, type TestPki } from "../../test/helpers/pdf-pki.js";
+import { tool } from "../../test/helpers/pdf-tools.js";
 
 let dir = "";
 let pki: TestPki;

@@ -8,8 +8,8 @@
  * signed = await signPdf(signed, platform, { fieldName: "platform", reason: "平台签章", name: "交易平台" });
  * ```
  *
- * Test helpers (`./test-pki.ts`, `./test-tools.ts`, `./sample-doc.ts`) are
- * not re-exported here.
+ * Its test helpers (the throw-away PKI, the poppler wrappers, the sample
+ * document) live under test/helpers and test/fixtures.
  */
 export * from "./model.js";
 export { renderPdf, warmUpRenderer, PDF_CREATOR } from "./render.js";

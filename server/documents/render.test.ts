@@ -5,15 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isDocumentError } from "./errors.js";
 import type { PdfDoc } from "./model.js";
 import { renderPdf } from "./render.js";
-import { sampleCompany, sampleOpeningRecord, samplePrice } from "./sample-doc.js";
-import { makePng, tool } from "./test-tools.js";
+import { sampleCompany, sampleOpeningRecord, samplePrice } from "../../test/fixtures/sample-doc.js";
+import { svgToPng } from "../stats/charts.js";
+import { tool } from "../../test/helpers/pdf-tools.js";
 
 let dir = "";
 let file = "";
 let bytes: Uint8Array = new Uint8Array();
 let pages = 0;
 
-const chart = makePng(240, 120, (x, y) => (y > 110 - (x % 60) ? [40, 90, 200] : [255, 255, 255]));
+// A 240×120 sawtooth "chart" drawn as SVG and rasterised by the report's own SVG → PNG path (resvg).
+const teeth = [0, 60, 120, 180].map((x) => `<polygon points="${x},110 ${x + 60},50 ${x + 60},120 ${x},120" fill="#285ac8"/>`);
+const chart = svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120">${teeth.join("")}</svg>`, 1);
 
 async function pdfFile(name: string, doc: PdfDoc): Promise<string> {
   const path = join(dir, name);

@@ -5,10 +5,10 @@ import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isDocumentError, type DocumentErrorCode } from "./errors.js";
 import { renderPdf } from "./render.js";
-import { sampleOpeningRecord } from "./sample-doc.js";
+import { sampleOpeningRecord } from "../../test/fixtures/sample-doc.js";
 import { signPdf, type SignOptions } from "./sign.js";
-import { getTestPki, type TestCredentials, type TestPki } from "./test-pki.js";
-import { tool } from "./test-tools.js";
+import { getTestPki, type TestCredentials, type TestPki } from "../../test/helpers/pdf-pki.js";
+import { tool } from "../../test/helpers/pdf-tools.js";
 import { createNssTrustStore, verifyPdfSignatures, type NssTrustStore } from "./verify.js";
 
 let dir = "";

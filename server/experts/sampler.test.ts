@@ -8,7 +8,7 @@ import { regionRange } from "./buckets";
 import { maskName, maskResidentId } from "./identity";
 import { storedCommittee } from "./model";
 import { checkCommittee, drawWindowOpens } from "./rules";
-import { chiSquareCritical } from "./stats-test-helpers";
+import { chiSquareCritical } from "../../test/helpers/chi-square";
 
 const ids = (xs: number[]) => Uint32Array.from(xs);
 

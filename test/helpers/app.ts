@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { inject } from "vitest";
 import { io as ioClient, type Socket } from "socket.io-client";
+import { emitAck } from "@contracts/ack";
 import type { Ack } from "@contracts/common";
 import type { ClientEventName, ClientToServerEvents, EventInput, EventOutput, ServerToClientEvents } from "@contracts/events";
 import type { LoginResult } from "@contracts/auth";
@@ -107,10 +108,9 @@ export async function startTestApp(
   };
 }
 
-/** Emits an event with an ack and returns the ack. */
+/** Emits an event and returns its ack (the contracts' emitAck; a timeout or a drop answers NETWORK_ERROR). */
 export function call<E extends ClientEventName>(s: TestSocket, event: E, payload: EventInput<E>, timeoutMs = 5000): Promise<Ack<EventOutput<E>>> {
-  // The typed map makes emitWithAck's overloads hard to satisfy generically; the contract types are enforced by the signature above.
-  return (s.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<EventOutput<E>>> }).emitWithAck(event, payload);
+  return emitAck(s, event, payload, timeoutMs);
 }
 
 /** Resolves when pred() holds, polling every 20 ms, or rejects after ms. */

@@ -3,6 +3,8 @@
 // device offline after DEVICE_SILENCE_MS (10 s) without one, so report well
 // within that. Sent on every (re)connect and every `intervalMs` after.
 import { onBeforeUnmount } from "vue";
+import { NETWORK_ERROR } from "@contracts/ack";
+import { emitAck } from "@/opening/rpc";
 import type { HallSocket } from "./socket";
 
 export const HEARTBEAT_MS = 3_000;
@@ -14,17 +16,19 @@ export function useDeviceHeartbeat(socket: HallSocket | null, clientVersion: str
     if (!socket?.connected) return;
     const mem = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
     const t0 = performance.now();
-    try {
-      await socket.timeout(5_000).emitWithAck("device:heartbeat", {
+    const res = await emitAck(
+      socket,
+      "device:heartbeat",
+      {
         uptimeS: Math.round((performance.now() - startedAt) / 1000),
         memoryMb: mem ? Math.round(mem.usedJSHeapSize / 1048576) : 0,
         ...(lastRttMs === undefined ? {} : { rttMs: Math.round(lastRttMs) }),
         version: clientVersion,
-      });
-      lastRttMs = performance.now() - t0;
-    } catch {
-      lastRttMs = undefined;
-    }
+      },
+      5_000,
+    );
+    // Any answer, even a refusal, measured the round trip; a lost one did not.
+    lastRttMs = !res.ok && res.error.code === NETWORK_ERROR ? undefined : performance.now() - t0;
   }
   if (socket) {
     const onConnect = () => void beat();

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkBidZip } from "./index";
-import { makeBidZip, random } from "./testkit";
+import { makeBidZip, random } from "../../../test/helpers/sealing-pki";
 
 let dir: string;
 beforeAll(() => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envelopeToPem, inspectEnvelopeBytes, inspectEnvelopeHeader, recoverContentKey, sealForRecipients, type SealOptions } from "./browser";
 import { decryptToFile, findRecipient, inspectEnvelope, keyFromHex, parseCertificate, unwrapKey } from "./index";
-import { type Pki, bidderP12Password, makeBidZip, makePki, opensslOpen, opensslSeal, random, sha256 } from "./testkit";
+import { type Pki, bidderP12Password, makeBidZip, makePki, opensslOpen, opensslSeal, random, sha256 } from "../../../test/helpers/sealing-pki";
 
 let pki: Pki;
 let bid: Uint8Array;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findRecipient, inspectEnvelope, parseCertificate, type KeyTransRecipientInfo } from "./index";
-import { makePki, opensslSeal, openssl, random, type Pki } from "./testkit";
+import { makePki, opensslSeal, openssl, random, type Pki } from "../../../test/helpers/sealing-pki";
 
 let pki: Pki;
 let plain: string;

@@ -15,7 +15,7 @@ import {
   type EnvelopeInfo,
 } from "./index";
 import { OPENSSL_KEY_RECOVERY_SH } from "./openssl-recipe";
-import { type Party, type Pki, makeBidZip, makePki, openssl, opensslSeal, random, sha256 } from "./testkit";
+import { type Party, type Pki, makeBidZip, makePki, openssl, opensslSeal, random, sha256 } from "../../../test/helpers/sealing-pki";
 
 let pki: Pki;
 let plain: string;

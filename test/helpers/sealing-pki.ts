@@ -1,5 +1,5 @@
 /**
- * Test helpers (not used by the library): a throw-away PKI made with the real
+ * Sealing tests (server and client): a throw-away PKI made with the real
  * `openssl` binary — a CA with a Chinese name, a bidder, an escrow and an
  * unrelated certificate — and wrappers around `openssl cms`.
  */

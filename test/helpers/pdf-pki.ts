@@ -1,5 +1,5 @@
 /**
- * Throw-away PKI for tests and demos, made with the `openssl` binary: a root
+ * Throw-away PKI for the document tests and the PDF bench, made with the `openssl` binary: a root
  * CA with a Chinese name (`/C=CN/O=演示公共资源交易中心/CN=演示平台根证书`,
  * UTF8String) and RSA-2048 signing certificates issued by it. Not for
  * production keys. Every openssl run works in its own temp directory, removed after.
@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { SignerPems } from "./signer-keys.js";
+import type { SignerPems } from "../../server/documents/signer-keys.js";
 
 const run = promisify(execFile);
 

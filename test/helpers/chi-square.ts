@@ -1,4 +1,4 @@
-// Test helper: the chi-square critical value for df degrees of freedom at an
+// The chi-square critical value for df degrees of freedom at an
 // upper-tail probability p (Wilson–Hilferty approximation, within 1 % for df ≥ 3).
 const Z: Record<string, number> = { "0.05": 1.6449, "0.01": 2.3263, "0.001": 3.0902 };
 
