@@ -59,9 +59,10 @@ async function makeLot(name: string, withEscrow: boolean[]): Promise<Lot> {
 
 const publicState = async (lotId: string, pred: (s: OpeningPublicState) => boolean = () => true) => {
   let last: OpeningPublicState | null = null;
-  await untilStream<OpeningPublicState>(t, `opening:${lotId}`, (s) => {
+  // (The stream's stored state is null until the opening starts, and may still be when a command has just answered.)
+  await untilStream<OpeningPublicState | null>(t, `opening:${lotId}`, (s) => {
     last = s;
-    return pred(s);
+    return s !== null && pred(s);
   });
   return last! as OpeningPublicState;
 };

@@ -84,7 +84,7 @@ describe.runIf(enabled)("escrow, platform faults and supplements in Chromium", (
     await expect.poll(() => faultButtons.count(), { timeout: 15_000 }).toBe(0);
     // bidder2 decrypts with its own key; the window ends early.
     expect((await call(sockets[1]!, "opening:submitKey", { lotId, keyHex: await recoverKeyHex(files[1]!, kits[1]!) })).ok).toBe(true);
-    await untilStream<OpeningPublicState>(t, `opening:${lotId}`, (s) => s.bidders.every((b) => b.bidStatus !== "sealed"));
+    await untilStream<OpeningPublicState | null>(t, `opening:${lotId}`, (s) => !!s && s.bidders.every((b) => b.bidStatus !== "sealed"));
     expect((await call(agentSocket, "opening:endDecryption", { lotId })).ok).toBe(true);
     await page.screenshot({ path: join(artifacts, "agent-fault.png"), fullPage: true });
   }, 120_000);
