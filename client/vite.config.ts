@@ -15,6 +15,8 @@ export default defineConfig({
   resolve: {
     alias: {
       "@contracts": here("../server/contracts"),
+      // The sealing library the server also uses (its browser half: forge only, no Node APIs).
+      "@sealing": here("../server/opening/sealing"),
       "@": here("./src"),
     },
   },

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { strFromU8, unzipSync } from "fflate";
 import { creditCodeCheckChar } from "@contracts/ids";
-import { findRecipient, inspectEnvelope, unwrapKey } from "../../../server/opening/sealing/index";
+import { findRecipient, inspectEnvelope, unwrapKey } from "@sealing/index";
 import { bidderP12Password, makePki, opensslOpen, type Pki } from "../../../test/helpers/sealing-pki";
 import { buildBidZip, emptyBidForm, toBidJson } from "./bidForm";
 import { recoverKeyHex, sealZip, sealingErrorCode } from "./seal";

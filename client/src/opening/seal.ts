@@ -2,7 +2,7 @@
 // pulls node-forge): ZIP → CMS envelope for the company's certificate and the
 // lot's escrow certificate; and the content key recovered from the bidder's
 // own copy of the envelope with its private key, which never leaves the page.
-import { recoverContentKey, sealForRecipients, isSealingError, type BidderCredentials } from "../../../server/opening/sealing/browser";
+import { recoverContentKey, sealForRecipients, isSealingError, type BidderCredentials } from "@sealing/browser";
 
 export type { BidderCredentials };
 
