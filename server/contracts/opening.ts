@@ -273,6 +273,7 @@ export const DrawResult = z.discriminatedUnion("kind", [
 export type DrawResult = z.infer<typeof DrawResult>;
 
 export const EscrowOpened = z.object({ at: IsoTime, supervisors: z.array(z.string()) });
+export type EscrowOpened = z.infer<typeof EscrowOpened>;
 
 /** A supplement (补充记录) issued on a closed opening's record: its own signed PDF, listed beside the original. */
 export const OpeningSupplementView = z.object({ seq: z.number().int(), reason: z.string(), text: z.string(), issuedBy: z.string(), issuedAt: IsoTime, sha256: z.string() });

@@ -1,4 +1,5 @@
-import { DrawConfig, DrawResult } from "@contracts/opening";
+import { z } from "zod";
+import { DrawConfig, DrawResult, type EscrowOpened } from "@contracts/opening";
 import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
 import { AppError } from "../errors";
@@ -28,4 +29,22 @@ export async function drawRecord(db: Db, lotId: string): Promise<Omit<DrawRecord
     picks,
     result: s.drawResult ? DrawResult.parse(JSON.parse(s.drawResult)) : null,
   };
+}
+
+const SupervisorIds = z.array(z.string());
+
+/**
+ * How each bid was opened from escrow, if it was: when, and the supervisors (display names, in hand-in order) whose shares
+ * rebuilt the key. One read of the names for all the bids; the public view and the opening record both use it.
+ */
+export async function escrowOpenings(
+  db: Db,
+  bids: { escrowOpenedAt: Date | null; escrowSupervisors: string | null }[],
+): Promise<(bid: { escrowOpenedAt: Date | null; escrowSupervisors: string | null }) => EscrowOpened | null> {
+  const idsOf = (b: { escrowSupervisors: string | null }) => (b.escrowSupervisors ? SupervisorIds.parse(JSON.parse(b.escrowSupervisors)) : []);
+  const ids = [...new Set(bids.flatMap(idsOf))];
+  const names = new Map(
+    (ids.length ? await db.user.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true } }) : []).map((u) => [u.id, u.displayName]),
+  );
+  return (b) => (b.escrowOpenedAt ? { at: b.escrowOpenedAt.toISOString(), supervisors: idsOf(b).map((id) => names.get(id) ?? id) } : null);
 }

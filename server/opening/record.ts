@@ -4,13 +4,14 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { categoryNames, type OpeningPublicState } from "@contracts/opening";
+import { categoryNames, type EscrowOpened, type OpeningPublicState } from "@contracts/opening";
 import { fenToYuan } from "@contracts/money";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { formatShanghai, renderPdf, signPdf, type PdfBlock } from "../documents";
 import { buildOpeningPublic } from "./views";
 import { decryptionEndedEarlyAt } from "./agent-view";
+import { escrowOpenings } from "./queries";
 
 const bidStatusNames: Record<string, string> = {
   sealed: "未解密",
@@ -32,7 +33,7 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
   const center = await app.db.center.findFirstOrThrow({ orderBy: { createdAt: "asc" } });
   const session = await app.db.openingSession.findUniqueOrThrow({ where: { lotId }, select: { decryptEndsAt: true } });
   const endedEarly = await decryptionEndedEarlyAt(app.db, lotId);
-  const escrowNames = await supervisorNames(app, bids);
+  const escrowOpened = await escrowOpenings(app.db, bids);
   const rows = bids.map((b, i) => {
     const c = companies.get(b.companyId)!;
     const row = st.bidders.find((x) => x.companyId === b.companyId);
@@ -89,7 +90,7 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
           },
         ]
       : []),
-    ...escrowBlocks(bids, companies, escrowNames),
+    ...escrowBlocks(bids, companies, escrowOpened),
     ...drawBlocks(st),
     { kind: "heading", text: "异议及答复", level: 2 },
     st.objections.length === 0
@@ -123,15 +124,8 @@ export async function makeOpeningRecord(app: AppContext, lotId: string): Promise
 
 type RecordBid = Awaited<ReturnType<AppContext["db"]["bid"]["findMany"]>>[number];
 
-/** Display names of the supervisors whose escrow shares opened a bid, by user id. */
-export async function supervisorNames(app: AppContext, bids: RecordBid[]): Promise<Map<string, string>> {
-  const ids = [...new Set(bids.flatMap((b) => (b.escrowSupervisors ? (JSON.parse(b.escrowSupervisors) as string[]) : [])))];
-  if (ids.length === 0) return new Map();
-  return new Map((await app.db.user.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true } })).map((u) => [u.id, u.displayName]));
-}
-
 /** Every platform fault on the record with its reason, and every bid opened from escrow with its supervisors and time. */
-function escrowBlocks(bids: RecordBid[], companies: Map<string, { name: string }>, names: Map<string, string>): PdfBlock[] {
+function escrowBlocks(bids: RecordBid[], companies: Map<string, { name: string }>, escrowOpened: (b: RecordBid) => EscrowOpened | null): PdfBlock[] {
   const marked = bids.filter((b) => b.platformFaultAt || b.escrowOpenedAt);
   if (marked.length === 0) return [];
   return [
@@ -144,16 +138,19 @@ function escrowBlocks(bids: RecordBid[], companies: Map<string, { name: string }
         { header: "平台原因", width: 0.26 },
         { header: "托管解密", width: 0.36 },
       ],
-      rows: marked.map((b) => [
-        companies.get(b.companyId)?.name ?? "",
-        b.platformFaultAt ? formatShanghai(b.platformFaultAt) : "—",
-        b.platformFaultReason ?? "—",
-        b.escrowOpenedAt
-          ? `由监督人托管密钥解密：${(JSON.parse(b.escrowSupervisors ?? "[]") as string[]).map((id) => names.get(id) ?? id).join("、")}，${formatShanghai(b.escrowOpenedAt)}`
-          : b.status === "failed-platform"
-            ? "未经托管解密"
-            : "—",
-      ]),
+      rows: marked.map((b) => {
+        const opened = escrowOpened(b);
+        return [
+          companies.get(b.companyId)?.name ?? "",
+          b.platformFaultAt ? formatShanghai(b.platformFaultAt) : "—",
+          b.platformFaultReason ?? "—",
+          opened
+            ? `由监督人托管密钥解密：${opened.supervisors.join("、")}，${formatShanghai(new Date(opened.at))}`
+            : b.status === "failed-platform"
+              ? "未经托管解密"
+              : "—",
+        ];
+      }),
     },
   ];
 }

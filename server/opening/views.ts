@@ -16,6 +16,7 @@ import type { Principal } from "../auth/principal";
 import type { Db } from "../db";
 import { parseStoredError } from "../errors";
 import { escrowRefusal, faultRefusal } from "./escrow-rules";
+import { escrowOpenings } from "./queries";
 import { parserOf, type StreamKind } from "../live/streams";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -52,14 +53,7 @@ export async function buildOpeningPublic(db: Db, lotId: string): Promise<Opening
       escrowSupervisors: true,
     },
   });
-  const supervisorIds = [...new Set(bids.flatMap((b) => (b.escrowSupervisors ? (JSON.parse(b.escrowSupervisors) as string[]) : [])))];
-  const people = new Map(
-    (supervisorIds.length ? await db.user.findMany({ where: { id: { in: supervisorIds } }, select: { id: true, displayName: true } }) : []).map((u) => [u.id, u.displayName]),
-  );
-  const escrowOpened = (b: (typeof bids)[number]) =>
-    b.escrowOpenedAt
-      ? { at: b.escrowOpenedAt.toISOString(), supervisors: (JSON.parse(b.escrowSupervisors ?? "[]") as string[]).map((id) => people.get(id) ?? id) }
-      : null;
+  const escrowOpened = await escrowOpenings(db, bids);
   const supplements = await db.openingSupplement.findMany({ where: { lotId }, orderBy: { seq: "asc" } });
   const companies = new Map(
     (await db.company.findMany({ where: { id: { in: bids.map((b) => b.companyId) } }, select: { id: true, name: true } })).map((c) => [c.id, c]),
